@@ -21,9 +21,9 @@ from .metrics import evaluate, train_domain_classifier, load_paired
 
 # %% auto #0
 __all__ = ['ABLATIONS', 'FIG9', 'GRID_TRAIN', 'GRID_INFER', 'ABLATION_PRESETS', 'METRICS', 'KEYS', 'Ablation', 'get_ablation',
-           'grid_cells', 'AblationPreset', 'get_preset', 'ablation_configs', 'split_union', 'per_instance',
-           'train_or_resume', 'score_run', 'aggregate', 'results_markdown', 'comparison_figure', 'AblationResult',
-           'ablation_data', 'ablate', 'write_figures', 'ablate_cli']
+           'grid_cells', 'AblationPreset', 'get_preset', 'ablation_configs', 'train_or_resume', 'score_run',
+           'aggregate', 'results_markdown', 'comparison_figure', 'AblationResult', 'ablation_data', 'ablate',
+           'write_figures', 'ablate_cli']
 
 # %% ../nbs/09_ablations.ipynb #7fb28fd1
 @dataclass(frozen=True)
@@ -95,29 +95,7 @@ def ablation_configs(preset:str='smoke', seed:int=0, out:Path|str|None=None, dat
     return {n: a.config(p.train_preset, **{**p.train, **overrides}, seed=seed, data=None if data is None else str(data),
                         out=None if out is None else str(Path(out) / 'runs' / n / f'seed{seed}')) for n, a in ABLATIONS.items()}
 
-# %% ../nbs/09_ablations.ipynb #c420eade
-def split_union(b_union:Tensor, a:Tensor, valid:Tensor) -> Tensor:
-    "Split a translated union mask `(B, 1, H, W)` into the slots of `a` `(B, N, H, W)`: each foreground pixel goes to the nearest valid source instance."
-    from scipy import ndimage
-    out = torch.full(a.shape, -1., dtype=b_union.dtype)
-    fg, src, v = (b_union[:, 0] > 0).cpu().numpy(), (a > 0).cpu().numpy(), valid.bool().cpu().numpy()
-    for i in range(a.shape[0]):
-        ks = np.flatnonzero(v[i] & src[i].reshape(a.shape[1], -1).any(1))
-        if len(ks) == 0 or not fg[i].any(): continue
-        dist = np.stack([ndimage.distance_transform_edt(~src[i, k]) for k in ks])
-        owner = ks[dist.argmin(0)]
-        for k in ks: out[i, k][torch.from_numpy(fg[i] & (owner == k))] = 1.
-    return out.to(b_union.device)
-
-def per_instance(fn:Callable) -> Callable:
-    "Wrap translator `fn` so its masks have the input's slots (a single union mask is split by `split_union`)."
-    def translate(x:Tensor, a:Tensor, valid:Tensor):
-        y, b = fn(x, a, valid)
-        if b.shape[1] == 1 and a.shape[1] != 1: b = split_union(b, a, valid)
-        return y, b
-    return translate
-
-# %% ../nbs/09_ablations.ipynb #467388aa
+# %% ../nbs/09_ablations.ipynb #98b240e5
 def train_or_resume(cfg:TrainConfig, verbose:bool=False) -> tuple[str, float]:
     "Train the run of `cfg` unless it is complete; resume it if it has a checkpoint. Returns (status, seconds): 'skipped', 'resumed' or 'trained'."
     out = Path(cfg.out); t0 = time.perf_counter()
@@ -125,23 +103,13 @@ def train_or_resume(cfg:TrainConfig, verbose:bool=False) -> tuple[str, float]:
     status = 'resumed' if (out / 'checkpoint.pth').exists() else 'trained'
     (out / 'ablation_eval.json').unlink(missing_ok=True)  # cached scores of an older model are stale
     out.mkdir(parents=True, exist_ok=True)
-    with _union_split():
-        if verbose: train(cfg, resume=status == 'resumed')
-        else:
-            with open(out / 'train.log', 'a') as log, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
-                train(cfg, resume=status == 'resumed', quiet=True)
+    if verbose: train(cfg, resume=status == 'resumed')
+    else:
+        with open(out / 'train.log', 'a') as log, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+            train(cfg, resume=status == 'resumed', quiet=True)
     return status, time.perf_counter() - t0
 
-@contextlib.contextmanager
-def _union_split():
-    "While training: `train` scores the run with `instagan.learner.translator`, whose CycleGAN+Seg masks are one union slot; split it per instance."
-    import instagan.learner as L
-    orig = L.translator
-    L.translator = lambda *a, **k: per_instance(orig(*a, **k))
-    try: yield
-    finally: L.translator = orig
-
-# %% ../nbs/09_ablations.ipynb #ecff4c9b
+# %% ../nbs/09_ablations.ipynb #0dfa66a4
 METRICS = ('mask_iou', 'mask_iou_identity', 'bg_l1', 'bg_psnr', 'count_kept', 'inst_kept', 'cls_score', 'cls_score_masked')
 
 def _eval_key(test:Path, ins_per, size, cls:dict) -> str:
@@ -156,12 +124,12 @@ def score_run(run_dir:Path|str, test:Path|str, ins_per:int|None|str='config', cl
     if key in saved: return saved[key]
     r = load_run(run_dir, device)
     clf = classifier() if callable(classifier) else classifier
-    m = evaluate(per_instance(r.translator('AB', ins_per)), test, per_instance(r.translator('BA', ins_per)), classifier=clf, size=size)
+    m = evaluate(r.translator('AB', ins_per), test, r.translator('BA', ins_per), classifier=clf, size=size)
     saved[key] = {k: (v if math.isfinite(v) else None) for k, v in m.items()}
     cache.write_text(json.dumps(saved, indent=1))
     return saved[key]
 
-# %% ../nbs/09_ablations.ipynb #557532e1
+# %% ../nbs/09_ablations.ipynb #cd783d06
 KEYS = ['section', 'name', 'run', 'inference', 'test']
 
 def aggregate(per_seed:pd.DataFrame) -> pd.DataFrame:
@@ -190,7 +158,7 @@ def results_markdown(df:pd.DataFrame) -> str:
         lines.append('| ' + ' | '.join(_fmt(r[c], r.get(f'{c}_std')) for c in cols) + ' |')
     return '\n'.join(lines) + '\n'
 
-# %% ../nbs/09_ablations.ipynb #6400e3bf
+# %% ../nbs/09_ablations.ipynb #013e552d
 @torch.no_grad()
 def comparison_figure(columns:dict, data_dir:Path|str, n:int=3, size:int|None=None, title:str='') -> plt.Figure:
     "Rows: `n` test scenes per direction; columns: input, one per entry of `columns` ({label: (fn_AB, fn_BA)}), ideal if known."
@@ -212,7 +180,7 @@ def comparison_figure(columns:dict, data_dir:Path|str, n:int=3, size:int|None=No
     fig.tight_layout()
     return fig
 
-# %% ../nbs/09_ablations.ipynb #d6678d93
+# %% ../nbs/09_ablations.ipynb #a8274aee
 @dataclass
 class AblationResult:
     "What `ablate` produced: the aggregated table, the per-seed table, each run's status and the output folder."
@@ -295,7 +263,7 @@ def ablate(preset:str='smoke', out:Path|str='runs/ablate-smoke', seeds:int=1, da
 def write_figures(out:Path, configs:dict, data:Path, many:Path, p:AblationPreset, device:str='cpu') -> list[Path]:
     "Draw `fig9.png` (the configurations on standard scenes) and `fig10.png` (the train x inference grid on many-instance scenes) into `out`."
     runs = {n: load_run(configs[n].out, device) for n in ABLATIONS}
-    cols9 = {n: (per_instance(runs[n].translator('AB')), per_instance(runs[n].translator('BA'))) for n in FIG9}
+    cols9 = {n: (runs[n].translator('AB'), runs[n].translator('BA')) for n in FIG9}
     cols10 = {l: (runs[r].translator('AB', k), runs[r].translator('BA', k)) for l, r, k in grid_cells()}
     paths = []
     for name, cols, d, title in (('fig9', cols9, data, 'Figure 9 layout: ablation configurations'),
@@ -304,7 +272,7 @@ def write_figures(out:Path, configs:dict, data:Path, many:Path, p:AblationPreset
         paths.append(out / f'{name}.png')
     return paths
 
-# %% ../nbs/09_ablations.ipynb #4ca2e980
+# %% ../nbs/09_ablations.ipynb #d090bb6d
 @call_parse
 def ablate_cli(preset:str='smoke',  # smoke (seconds, for tests), quick (CPU, about 30 minutes) or paper (GPU)
                out:str=None,  # output folder (default runs/ablate-<preset>); rerunning into it skips complete runs

@@ -373,7 +373,7 @@ def build_learner(cfg:TrainConfig, out:Path, root:Path, resume:bool=False) -> In
     if rank() > 0: learn.remove_cb(learn.progress)
     return learn
 
-# %% ../nbs/06_learner.ipynb #944cc20e
+# %% ../nbs/06_learner.ipynb #994cf204
 def train(cfg:TrainConfig, resume:bool=False, quiet:bool=False) -> Path:
     "Train a run as `cfg` says (resuming its checkpoint if `resume`); returns the run directory."
     torch.manual_seed(cfg.seed); np.random.seed(cfg.seed)
@@ -390,7 +390,7 @@ def train(cfg:TrainConfig, resume:bool=False, quiet:bool=False) -> Path:
     init_distributed(cfg.device)
     if rank() == 0:
         root = prepare_data(cfg, out)
-        (out / 'config.json').write_text(json.dumps({**asdict(cfg), 'data_root': str(root)}, indent=1))
+        (out / 'config.json').write_text(json.dumps({**asdict(cfg), 'data_root': str(Path(root).resolve())}, indent=1))
     if dist.is_initialized(): dist.barrier()  # the other processes wait for the data, then find it ready
     if rank() > 0: root = prepare_data(cfg, out)
     learn = build_learner(cfg, out, root, resume)

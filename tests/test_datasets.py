@@ -117,17 +117,17 @@ def test_download_plans_offline(tmp_path, monkeypatch):
         with pytest.raises(ConnectionError, match='pass its folder with --source'):
             run_command(['data', cmd, '--out', str(tmp_path / cmd), '--cache', str(tmp_path / 'cache')])
 
-def _has_train():
-    try:
-        from instagan.learner import train_cli  # noqa: F401
-        return True
-    except Exception: return False
+PREPARE = {  # each prepared fixture must train: `instagan train --data DIR --preset smoke`
+    'ccp': lambda src, out: (ds.make_ccp_fixture(src), ['data', 'ccp', '--out', str(out), '--source', str(src), '--test-frac', '0.25']),
+    'coco': lambda src, out: (ds.make_coco_fixture(src), ['data', 'coco', '--out', str(out), '--source', str(src), '--classes', 'sheep', 'giraffe', '--size', '32']),
+    'mhp': lambda src, out: (ds.make_mhp_fixture(src), ['data', 'mhp', '--out', str(out), '--source', str(src), '--height', '48', '--width', '32']),
+}
 
 @pytest.mark.slow
-@pytest.mark.skipif(not _has_train(), reason='instagan.learner.train_cli is not available yet')
-def test_train_smoke_on_prepared_ccp(tmp_path, ccp_src):
-    src, _ = ccp_src
-    out = tmp_path / 'pants2shorts'
-    run_command(['data', 'ccp', '--out', str(out), '--source', str(src), '--test-frac', '0.25'])
-    run_command(['train', '--data', str(out), '--preset', 'smoke', '--out', str(tmp_path / 'run')])
-    assert (tmp_path / 'run').is_dir()
+@pytest.mark.parametrize('name', sorted(PREPARE))
+def test_prepared_data_trains(tmp_path, name):
+    out = tmp_path / name
+    _, args = PREPARE[name](tmp_path / f'{name}-src', out)
+    run_command(args)
+    run = run_command(['train', '--data', str(out), '--preset', 'smoke', '--size', '32', '--out', str(tmp_path / 'run')])
+    assert (run / 'summary.json').exists() and (run / 'model.pth').exists()

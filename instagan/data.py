@@ -259,7 +259,7 @@ def instagan_dls(path:Path|str, size:int=64, load_size:int|None=None, bs:int=4, 
     dls.n_inp = 6
     return dls
 
-# %% ../nbs/01_data.ipynb #3dedcafb
+# %% ../nbs/01_data.ipynb #204fa3ff
 @call_parse
 def synthetic_cli(out:str='data/synthetic',  # folder to write the data set into
                   n_train:int=1000,  # training scenes per domain

@@ -35,7 +35,7 @@ __all__ = ['PRESETS', 'InstaGANLearner', 'LossTerm', 'loss_term_names', 'SkipVal
            'load_run', 'train_cli', 'translate_cli', 'SavedTensorMeter', 'boxes_batch', 'measure_step', 'bench_cli',
            'plot_losses']
 
-# %% ../nbs/06_learner.ipynb #5f576c3d
+# %% ../nbs/06_learner.ipynb #bab14c6f
 class InstaGANLearner(Learner):
     "A fastai `Learner` whose batch step runs InstaGAN's sequential G and D updates (eq. 10) for both directions."
     def __init__(self, dls, model:InstaGAN, opts:TrainOptions|None=None, lr_g:float=2e-4, lr_d:float=1e-4,
@@ -47,29 +47,34 @@ class InstaGANLearner(Learner):
         self.pools = {'AB': ImagePool(pool_size), 'BA': ImagePool(pool_size)}
         self.amp, self.channels_last, self.loss_terms = amp, channels_last, {}
         if amp not in (None, 'bf16', 'fp16'): raise ValueError(f"amp must be None, 'bf16' or 'fp16', got {amp!r}")
-        self.scaler = torch.amp.GradScaler('cuda') if amp == 'fp16' else None
+        self.scaler = None  # fp16 only: created with the optimisers, on the data's device type
         self.recorder.train_metrics, self.recorder.valid_metrics = True, False
 
     def create_opt(self):
         "The G optimiser through fastai, and a matching optimiser for both discriminators."
         super().create_opt()
         self.opt_d = self.opt_func(params(self.model.D_A) + params(self.model.D_B), lr=self.lr_d)
+        if self.amp == 'fp16':  # fp16 needs loss scaling; torch's GradScaler drives fastai optimisers through a view
+            self.scaler = torch.amp.GradScaler(self._device_type())
+            self._scaler_views = {'G': _ScalerView(self.opt), 'D': _ScalerView(self.opt_d)}
+
+    def _device_type(self) -> str:
+        return 'cuda' if self.dls.device is not None and torch.device(self.dls.device).type == 'cuda' else 'cpu'
 
     def _split(self, b):
         # a batch is (x_A, a_A, valid_A, x_B, a_B, valid_B): A side as "input", B side as "target" for fastai's bookkeeping
         self.xb, self.yb = b[:3], b[3:]
 
     def _autocast(self):
-        dev = 'cuda' if self.dls.device is not None and torch.device(self.dls.device).type == 'cuda' else 'cpu'
         dtype = {'bf16': torch.bfloat16, 'fp16': torch.float16}.get(self.amp)
-        return torch.autocast(dev, dtype=dtype, enabled=dtype is not None)
+        return torch.autocast(self._device_type(), dtype=dtype, enabled=dtype is not None)
 
     def _backward(self):
         (self.scaler.scale(self.loss_grad) if self.scaler else self.loss_grad).backward()
         self._sync_grads(self.opt.all_params(with_grad=False).map(lambda o: o[0]) if self.world > 1 else [])
 
     def _step(self):
-        if self.scaler: self.scaler.step(self.opt)
+        if self.scaler: self.scaler.step(self._scaler_views['G'])
         else: self.opt.step()
 
     @property
@@ -111,7 +116,7 @@ class InstaGANLearner(Learner):
                 with self._autocast(): d_loss, d_terms = seq.discriminator_losses(fakes, self.pools)
                 (self.scaler.scale(d_loss) if self.scaler else d_loss).backward()
             self._sync_grads(d_params)
-            if self.scaler: self.scaler.step(self.opt_d); self.scaler.update()
+            if self.scaler: self.scaler.step(self._scaler_views['D']); self.scaler.update()
             else: self.opt_d.step()
             self.opt_d.zero_grad()
             if not fakes: continue
@@ -120,7 +125,15 @@ class InstaGANLearner(Learner):
         self.loss_terms = {k: v / max(n, 1) for k, v in sums.items()}
         self.loss = torch.tensor(self.loss_terms.get('G', 0.))
 
-# %% ../nbs/06_learner.ipynb #8e9b829d
+# %% ../nbs/06_learner.ipynb #5704a3d6
+class _ScalerView:
+    "What `torch.amp.GradScaler` needs of an optimiser (`param_groups`, `step`), over a fastai `Optimizer`."
+    def __init__(self, opt): self.opt = opt
+    @property
+    def param_groups(self): return [{'params': [p for p, *_ in self.opt.all_params(with_grad=False)]}]
+    def step(self, *args, **kwargs): self.opt.step()
+
+# %% ../nbs/06_learner.ipynb #7192311e
 class LossTerm(Metric):
     "The epoch average of one loss term the learner recorded in `learn.loss_terms`."
     def __init__(self, key:str): self.key = key
@@ -137,7 +150,7 @@ def loss_term_names(model:str='instagan', ctx:bool=True) -> list[str]:
     per = ['gan', 'cyc', 'idt'] + (['ctx'] if ctx else [])
     return [f'{k}_{d}' for d in ('AB', 'BA') for k in per] + ['D_A', 'D_B']
 
-# %% ../nbs/06_learner.ipynb #8575b32e
+# %% ../nbs/06_learner.ipynb #fc40cf51
 class SkipValidation(Callback):
     "Skip fastai's validation pass (the GAN losses on test data are not informative)."
     order = 0
@@ -195,7 +208,7 @@ def load_checkpoint(learn:InstaGANLearner, path:Path|str) -> int:
     for k, p in learn.pools.items(): p.load_state_dict(ck['pools'][k])
     return ck['epoch']
 
-# %% ../nbs/06_learner.ipynb #ad0fb0bd
+# %% ../nbs/06_learner.ipynb #55d8a3ae
 def fixed_samples(root:Path|str, size:int|None, n:int=4, ins_max:int=8) -> dict:
     "The first `n` test scenes of each direction (and their ideal translations if present), as padded batches."
     from instagan.core import pad_masks
@@ -244,12 +257,12 @@ class SampleFigures(Callback):
         fig = show_translations(self.model, self.samples, self.ins_per, title=f'epoch {self.epoch + 1}')
         fig.savefig(self.folder / f'epoch_{self.epoch + 1:03d}.png', dpi=80); plt.close(fig)
 
-# %% ../nbs/06_learner.ipynb #95cf5d3c
+# %% ../nbs/06_learner.ipynb #9ebc4114
 def flat_then_linear(lr:float, pct_flat:float=0.5) -> dict:
     "fastai schedule dict: `lr` for the first `pct_flat` of training, then linear decay to 0."
     return {'lr': combine_scheds([pct_flat, 1 - pct_flat], [SchedNo(lr, lr), SchedLin(lr, 0.)])}
 
-# %% ../nbs/06_learner.ipynb #c3f8ca99
+# %% ../nbs/06_learner.ipynb #f0082bba
 @dataclass
 class TrainConfig:
     "Everything a run needs; saved as `config.json` in the run directory."
@@ -303,7 +316,7 @@ def make_config(preset:str='quick', **overrides) -> TrainConfig:
     if cfg.ins_per < 1 or cfg.ins_max < 1: raise ValueError("ins_per and ins_max must be >= 1")
     return cfg
 
-# %% ../nbs/06_learner.ipynb #54bcbd13
+# %% ../nbs/06_learner.ipynb #6d8b9e20
 class TimeBudget(Callback):
     "Stop training after the first epoch that ends past `minutes` of wall time (the checkpoint is already written)."
     order = 90
@@ -373,7 +386,7 @@ def build_learner(cfg:TrainConfig, out:Path, root:Path, resume:bool=False) -> In
     if rank() > 0: learn.remove_cb(learn.progress)
     return learn
 
-# %% ../nbs/06_learner.ipynb #994cf204
+# %% ../nbs/06_learner.ipynb #12387333
 def train(cfg:TrainConfig, resume:bool=False, quiet:bool=False) -> Path:
     "Train a run as `cfg` says (resuming its checkpoint if `resume`); returns the run directory."
     torch.manual_seed(cfg.seed); np.random.seed(cfg.seed)
@@ -434,7 +447,7 @@ class _nullcontext:
     def __enter__(self): return self
     def __exit__(self, *a): return False
 
-# %% ../nbs/06_learner.ipynb #2a57e361
+# %% ../nbs/06_learner.ipynb #1457195b
 class Run:
     "A trained run directory: `config`, `model` (eval mode), `data_dir`, and `translator(direction, ins_per)`."
     def __init__(self, path:Path|str, device:str='cpu'):
@@ -463,7 +476,7 @@ def load_run(path:Path|str, device:str='cpu') -> Run:
     "Open a run directory written by `train`."
     return Run(path, device)
 
-# %% ../nbs/06_learner.ipynb #5e136080
+# %% ../nbs/06_learner.ipynb #5212594e
 @call_parse
 def train_cli(preset:str='quick',  # smoke (under a minute), quick (CPU, <= 10 min) or paper (GPU)
               data:str=None,  # data root in the folder layout; default: the synthetic benchmark
@@ -499,7 +512,7 @@ def train_cli(preset:str='quick',  # smoke (under a minute), quick (CPU, <= 10 m
     if (run / 'metrics.json').exists(): print(f"metrics: {run / 'metrics.json'}")
     return run
 
-# %% ../nbs/06_learner.ipynb #656572e0
+# %% ../nbs/06_learner.ipynb #5341b2c4
 @call_parse
 def translate_cli(run:str=None,  # run directory written by `instagan train` (required)
                   images:str=None,  # folder of images to translate (required)
@@ -529,7 +542,7 @@ def translate_cli(run:str=None,  # run directory written by `instagan train` (re
     print(f"translated {len(ds)} images into {out} (masks in {out.parent / (out.name + '_seg')})")
     return out
 
-# %% ../nbs/06_learner.ipynb #8da5605e
+# %% ../nbs/06_learner.ipynb #953ef3a8
 from .sequential import train_batch
 
 class SavedTensorMeter:
@@ -575,7 +588,7 @@ def measure_step(n:int, ins_per:int|None=2, size:int=32, bs:int=1, model:str='in
     if dev.type == 'cuda': res['cuda_peak_mb'] = torch.cuda.max_memory_allocated() / 2**20
     return res
 
-# %% ../nbs/06_learner.ipynb #6de1169d
+# %% ../nbs/06_learner.ipynb #6b110fff
 @call_parse
 def bench_cli(sizes:str='32,64',  # image sizes to measure, comma separated
               instances:str='2,4,8',  # instance counts N
@@ -598,7 +611,7 @@ def bench_cli(sizes:str='32,64',  # image sizes to measure, comma separated
         (Path(out) / 'bench.json').write_text(json.dumps({'device': str(dev), 'preset': preset, 'rows': rows}, indent=1))
     return rows
 
-# %% ../nbs/06_learner.ipynb #8ab8ddbe
+# %% ../nbs/06_learner.ipynb #c0bedf25
 def plot_losses(run:Path|str, smooth:int=5) -> plt.Figure:
     "Figure of a run's loss terms per iteration (moving average over `smooth` iterations) from its `losses.csv`."
     import pandas as pd

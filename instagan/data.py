@@ -22,7 +22,8 @@ from .core import check_size, pad_masks, sort_by_area, show_batch, show_sample
 
 # %% auto #0
 __all__ = ['DOMAINS', 'Scene', 'render_scene', 'random_scene', 'save_sample', 'make_synthetic', 'read_mask', 'read_image',
-           'joint_transform', 'FolderDataset', 'UnalignedDataset', 'collate_sets', 'instagan_dls', 'synthetic_cli']
+           'joint_transform', 'FolderDataset', 'UnalignedDataset', 'collate_sets', 'PartialEpochDL', 'instagan_dls',
+           'synthetic_cli']
 
 # %% ../nbs/01_data.ipynb #a5d69f42
 @dataclass
@@ -242,6 +243,17 @@ def collate_sets(items:list) -> tuple[Tensor, ...]:
     ma, va = pad_masks(list(aa)); mb, vb = pad_masks(list(ab))
     return torch.stack(xa), ma, va, torch.stack(xb), mb, vb
 
+# %% ../nbs/01_data.ipynb #0870fb99
+class PartialEpochDL(DataLoader):
+    "fastai `DataLoader` whose epochs of `n` items walk through random permutations of the **whole** data set."
+    def get_idxs(self):
+        total = len(self.dataset)
+        if self.n is None or not self.shuffle or self.n >= total: return super().get_idxs()
+        queue = getattr(self, '_queue', [])  # what is left of the current permutation, carried over to the next epoch
+        while len(queue) < self.n: queue = queue + self.rng.sample(range(total), total)
+        self._queue = queue[self.n:]
+        return queue[:self.n]
+
 # %% ../nbs/01_data.ipynb #d4156fc5
 def instagan_dls(path:Path|str, size:int=64, load_size:int|None=None, bs:int=4, ins_max:int=4, test_ins_max:int=20,
                  flip:bool=True, num_workers:int=0, seed:int|None=None, device=None, n_train:int|None=None) -> DataLoaders:
@@ -254,7 +266,7 @@ def instagan_dls(path:Path|str, size:int=64, load_size:int|None=None, bs:int=4, 
                           FolderDataset(path, 'testB', size, load_size, False, False, test_ins_max), aligned=True)
     kw = dict(create_batch=collate_sets, num_workers=num_workers, device=device)
     n = None if n_train is None else min(n_train, len(tr))
-    dls = DataLoaders(DataLoader(tr, bs=bs, shuffle=True, drop_last=len(tr) >= bs, n=n, **kw),
+    dls = DataLoaders(PartialEpochDL(tr, bs=bs, shuffle=True, drop_last=len(tr) >= bs, n=n, **kw),
                       DataLoader(te, bs=bs, shuffle=False, **kw), path=path, device=device)
     dls.n_inp = 6
     return dls

@@ -28,7 +28,7 @@ from .sequential import InstaGAN, ImagePool, TrainOptions, SequentialBatch, tran
 # %% auto #0
 __all__ = ['PRESETS', 'InstaGANLearner', 'LossTerm', 'loss_term_names', 'SkipValidation', 'TermsLogger', 'atomic_save',
            'Checkpoint', 'checkpoint_state', 'load_checkpoint', 'fixed_samples', 'show_translations', 'SampleFigures',
-           'flat_then_linear', 'TrainConfig', 'config_from_dict', 'make_config', 'TimeBudget', 'resolve_device',
+           'flat_then_linear', 'FittedSchedule', 'TrainConfig', 'config_from_dict', 'make_config', 'resolve_device',
            'prepare_data', 'rank', 'init_distributed', 'distributed_dl', 'build_learner', 'train', 'translator', 'Run',
            'load_run', 'train_cli', 'translate_cli', 'SavedTensorMeter', 'boxes_batch', 'measure_step', 'bench_cli',
            'plot_losses']
@@ -195,7 +195,8 @@ def _plain(o):
 def checkpoint_state(learn:InstaGANLearner, epoch:int, config:dict|None=None) -> dict:
     "Everything a resumed run needs, in plain tensors and containers (loads with `weights_only=True`)."
     return {'model': learn.model.state_dict(), 'opt_g': _plain(learn.opt.state_dict()), 'opt_d': _plain(learn.opt_d.state_dict()),
-            'pools': {k: p.state_dict() for k, p in learn.pools.items()}, 'epoch': epoch, 'config': config or {}}
+            'pools': {k: p.state_dict() for k, p in learn.pools.items()}, 'epoch': epoch, 'config': config or {},
+            **getattr(learn, 'progress_state', {})}  # iterations and seconds trained so far (`FittedSchedule`)
 
 def load_checkpoint(learn:InstaGANLearner, path:Path|str) -> int:
     "Restore models, optimisers and pools from `path`; returns the epoch it finished."
@@ -204,6 +205,7 @@ def load_checkpoint(learn:InstaGANLearner, path:Path|str) -> int:
     if learn.opt is None: learn.create_opt()
     learn.opt.load_state_dict(ck['opt_g']); learn.opt_d.load_state_dict(ck['opt_d'])
     for k, p in learn.pools.items(): p.load_state_dict(ck['pools'][k])
+    learn.progress_state = {'iters': ck.get('iters', 0), 'elapsed_s': ck.get('elapsed_s', 0.)}
     return ck['epoch']
 
 # %% ../nbs/06_learner.ipynb #55d8a3ae
@@ -260,6 +262,35 @@ def flat_then_linear(lr:float, pct_flat:float=0.5) -> dict:
     "fastai schedule dict: `lr` for the first `pct_flat` of training, then linear decay to 0."
     return {'lr': combine_scheds([pct_flat, 1 - pct_flat], [SchedNo(lr, lr), SchedLin(lr, 0.)])}
 
+class FittedSchedule(ParamScheduler):
+    "fastai's `ParamScheduler` at the larger of the iteration and the time-budget fraction: the lr reaches 0 when either runs out."
+    def __init__(self, scheds:dict, minutes:float|None=None, elapsed:float=0., iters:int=0):
+        "`elapsed` seconds and `iters` iterations were already trained (a resumed run)."
+        super().__init__(scheds); self.minutes, self.elapsed0, self.iters0 = minutes, elapsed, iters
+        self.stopped_early = False
+    def before_fit(self):
+        super().before_fit(); self.t0, self.iters, self.spent = time.perf_counter(), self.iters0, False
+    @property
+    def elapsed(self) -> float: return self.elapsed0 + time.perf_counter() - self.t0
+    def progress(self) -> float:
+        "Fraction of training done: by iterations, or by the time budget when that is further along."
+        p = self.pct_train
+        if self.minutes: p = max(p, self.elapsed / (60 * self.minutes))
+        return min(p, 1.)
+    def before_batch(self):
+        if not self.training: return
+        if self.spent:  # raised here, not after the last batch, so every callback saw that batch to its end
+            self.stopped_early = True
+            print(f"time budget of {self.minutes} min spent after {self.iters} iterations: the learning rate has reached 0, stopping")
+            raise CancelFitException()
+        self._update_val(self.progress())
+    def after_batch(self):
+        if not self.training: return
+        super().after_batch(); self.iters += 1
+        self.learn.progress_state = {'iters': self.iters, 'elapsed_s': self.elapsed}
+        per_iter = (self.elapsed - self.elapsed0) / max(self.iters - self.iters0, 1)
+        self.spent = bool(self.minutes) and self.elapsed + per_iter > 60 * self.minutes  # the next batch would end past it
+
 # %% ../nbs/06_learner.ipynb #f0082bba
 @dataclass
 class TrainConfig:
@@ -283,13 +314,15 @@ class TrainConfig:
     lr_d: float = 1e-4
     pool_size: int = 50
     random_order: bool = False
+    init: str = 'normal'          # generator initialisation: 'normal' N(0, 0.02) (official code) or 'default' (torch's)
+    joint_l1: bool = False        # cycle/identity L1 as one mean over image and mask channels (official code)
     amp: str|None = None
     channels_last: bool = False
     device: str = 'auto'
     seed: int = 0
     synthetic_train: int = 1000   # scenes per domain when the synthetic set is generated
     synthetic_max_instances: int = 4
-    time_budget: float|None = None  # minutes; training stops at the end of the first epoch past it
+    time_budget: float|None = None  # minutes; the lr schedule is fitted to it (`FittedSchedule`), so it still ends at 0
     out: str|None = None
 
 PRESETS = {
@@ -315,16 +348,6 @@ def make_config(preset:str='quick', **overrides) -> TrainConfig:
     return cfg
 
 # %% ../nbs/06_learner.ipynb #6d8b9e20
-class TimeBudget(Callback):
-    "Stop training after the first epoch that ends past `minutes` of wall time (the checkpoint is already written)."
-    order = 90
-    def __init__(self, minutes:float|None): self.minutes = minutes
-    def before_fit(self): self.t0 = time.perf_counter()
-    def after_epoch(self):
-        if self.minutes and time.perf_counter() - self.t0 > 60 * self.minutes and self.epoch + 1 < self.n_epoch:
-            print(f"time budget of {self.minutes} min reached after epoch {self.epoch + 1}: stopping early")
-            raise CancelFitException()
-
 def resolve_device(device:str='auto') -> torch.device:
     "`auto` picks CUDA when available, else the CPU."
     if device == 'auto': return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
@@ -371,11 +394,11 @@ def build_learner(cfg:TrainConfig, out:Path, root:Path, resume:bool=False) -> In
     dls = instagan_dls(root, size=cfg.size, load_size=cfg.load_size, bs=cfg.bs, ins_max=cfg.ins_max, seed=cfg.seed,
                        device=dev, n_train=None if cfg.iters is None else cfg.iters * cfg.bs)
     if dist.is_initialized(): dls.loaders[0] = distributed_dl(dls.train)
-    model = InstaGAN(cfg.model, cfg.ngf, cfg.n_blocks, cfg.ndf).to(dev)
+    model = InstaGAN(cfg.model, cfg.ngf, cfg.n_blocks, cfg.ndf, init=cfg.init).to(dev)
     if cfg.channels_last: model = model.to(memory_format=torch.channels_last)
-    opts = TrainOptions(ins_per=None if cfg.one_step else cfg.ins_per, random_order=cfg.random_order, ctx=cfg.ctx)
+    opts = TrainOptions(ins_per=None if cfg.one_step else cfg.ins_per, random_order=cfg.random_order, ctx=cfg.ctx, joint_l1=cfg.joint_l1)
     ins_per = None if cfg.one_step else cfg.ins_per
-    cbs = [SkipValidation(), TimeBudget(cfg.time_budget)]
+    cbs = [SkipValidation()]
     if rank() == 0:  # one process writes the run's files
         cbs += [TermsLogger(out / 'losses.csv', resume), CSVLogger('history.csv', append=resume),
                 SampleFigures(out / 'samples', fixed_samples(root, cfg.size), ins_per), Checkpoint(out / 'checkpoint.pth', asdict(cfg))]
@@ -407,9 +430,13 @@ def train(cfg:TrainConfig, resume:bool=False, quiet:bool=False) -> Path:
     learn = build_learner(cfg, out, root, resume)
     start = 0
     if resume: start = load_checkpoint(learn, ck) + 1
+    done = getattr(learn, 'progress_state', {})
+    sched = FittedSchedule(flat_then_linear(cfg.lr_g), cfg.time_budget, done.get('elapsed_s', 0.), done.get('iters', 0))
     t0 = time.perf_counter()
-    with (learn.no_bar() if quiet else contextlib.nullcontext()): learn.fit(cfg.epochs, lr=cfg.lr_g, cbs=ParamScheduler(flat_then_linear(cfg.lr_g)), start_epoch=start)
+    with (learn.no_bar() if quiet else contextlib.nullcontext()): learn.fit(cfg.epochs, lr=cfg.lr_g, cbs=sched, start_epoch=start)
     wall = time.perf_counter() - t0
+    if sched.stopped_early and rank() == 0:  # the epoch in progress counts as the last one: its weights are the run's
+        atomic_save(checkpoint_state(learn, learn.epoch, asdict(cfg)), ck)
     if dist.is_initialized():  # each process keeps its final weights, so a test can check that they agree
         atomic_save(learn.model.state_dict(), out / f'model.rank{rank()}.pth')
         dist.barrier()
@@ -418,7 +445,9 @@ def train(cfg:TrainConfig, resume:bool=False, quiet:bool=False) -> Path:
     fig = show_translations(learn.model, fixed_samples(root, cfg.size, n=6), None if cfg.one_step else cfg.ins_per,
                             title=f'{cfg.model}, preset {cfg.preset}')
     fig.savefig(out / 'results.png', dpi=90); plt.close(fig)
-    summary = {'wall_s': round(wall, 1), 'epochs_done': learn.epoch + 1, 'data_root': str(root),
+    summary = {'wall_s': round(wall, 1), 'epochs_done': learn.epoch + 1, 'iters_done': sched.iters,
+               'iters_planned': cfg.epochs * len(learn.dls.train), 'stopped_by_budget': sched.stopped_early,
+               'lr_end': float(learn.opt.hypers[-1]['lr']), 'data_root': str(root),
                'params_G': count_params(learn.model.G_AB), 'params_D': count_params(learn.model.D_B)}
     if (root / 'testA_ideal').is_dir():  # paired ground truth: score the run right away (no classifier: that is `instagan eval`)
         from instagan.metrics import evaluate, write_metrics
@@ -497,7 +526,8 @@ def train_cli(preset:str='quick',  # smoke (under a minute), quick (CPU, <= 10 m
     run = train(cfg, resume=resume)
     if not (run / 'summary.json').exists(): return run  # a non-zero rank of a distributed run: rank 0 reports
     s = json.loads((run / 'summary.json').read_text())
-    print(f"done in {s['wall_s']:.0f} s ({s['epochs_done']} epochs)")
+    print(f"done in {s['wall_s']:.0f} s ({s['iters_done']} of {s['iters_planned']} iterations"
+          + (", the schedule fitted to the time budget" if s['stopped_by_budget'] else '') + ")")
     if 'mask_iou' in s:
         print(f"mask IoU against the ideal translation: {s['mask_iou']:.3f} (untouched input masks: {s['mask_iou_identity']:.3f}); "
               f"background L1 {s['bg_l1']:.4f}, PSNR {s['bg_psnr']:.1f} dB")

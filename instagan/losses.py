@@ -9,8 +9,8 @@ import torch
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['lsgan_d_loss', 'lsgan_g_loss', 'l1_set_loss', 'cycle_loss', 'identity_loss', 'context_weight', 'context_loss',
-           'LossWeights', 'total_loss']
+__all__ = ['lsgan_d_loss', 'lsgan_g_loss', 'l1_set_loss', 'joint_l1', 'cycle_loss', 'identity_loss', 'context_weight',
+           'context_loss', 'LossWeights', 'total_loss']
 
 # %% ../nbs/04_losses.ipynb #d060e514
 def lsgan_d_loss(real:Tensor, fake:Tensor) -> Tensor:
@@ -30,13 +30,20 @@ def l1_set_loss(pred:Tensor, target:Tensor, valid:Tensor) -> Tensor:
     return total / n if n > 0 else total * 0.
 
 # %% ../nbs/04_losses.ipynb #e6c437ce
-def cycle_loss(x:Tensor, a:Tensor, x_rec:Tensor, a_rec:Tensor, valid:Tensor, mask_weight:float=1.) -> Tensor:
-    "Cycle loss (eq. 4): mean |x_rec - x| + mask_weight * L1 of the reconstructed masks over the valid slots."
+def joint_l1(x:Tensor, a:Tensor, x_rec:Tensor, a_rec:Tensor, valid:Tensor) -> Tensor:
+    "The official code's L1: one mean over the image's 3 channels and the step's mask slots together (padding slots count 0)."
+    v = valid[..., None, None].to(a_rec.dtype)
+    total = (x_rec - x).abs().sum() + ((a_rec - a).abs() * v).sum()
+    return total / (x.shape[0] * (x.shape[1] + a.shape[1]) * x.shape[-2] * x.shape[-1])
+
+def cycle_loss(x:Tensor, a:Tensor, x_rec:Tensor, a_rec:Tensor, valid:Tensor, mask_weight:float=1., joint:bool=False) -> Tensor:
+    "Cycle loss (eq. 4): mean |x_rec - x| + mask_weight * L1 of the reconstructed masks over the valid slots (`joint`: `joint_l1`)."
+    if joint: return joint_l1(x, a, x_rec, a_rec, valid)
     return (x_rec - x).abs().mean() + mask_weight * l1_set_loss(a_rec, a, valid)
 
-def identity_loss(y:Tensor, b:Tensor, y_idt:Tensor, b_idt:Tensor, valid:Tensor, mask_weight:float=1.) -> Tensor:
+def identity_loss(y:Tensor, b:Tensor, y_idt:Tensor, b_idt:Tensor, valid:Tensor, mask_weight:float=1., joint:bool=False) -> Tensor:
     "Identity loss (eq. 5): `G_XY(y, b)` should return the target-domain sample (y, b) unchanged; same form as `cycle_loss`."
-    return cycle_loss(y, b, y_idt, b_idt, valid, mask_weight)
+    return cycle_loss(y, b, y_idt, b_idt, valid, mask_weight, joint)
 
 # %% ../nbs/04_losses.ipynb #3341dffd
 def _coverage(m:Tensor, valid:Tensor, hard:bool) -> Tensor:

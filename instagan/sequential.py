@@ -12,8 +12,8 @@ import matplotlib.pyplot as plt
 from .models import CycleGANGenerator
 
 # %% auto #0
-__all__ = ['SequentialStep', 'SequentialOutput', 'is_set_generator', 'translate_sequential', 'show_steps', 'InstaGAN',
-           'ImagePool', 'TrainOptions', 'SequentialBatch', 'train_batch']
+__all__ = ['SequentialStep', 'SequentialOutput', 'is_set_generator', 'translate_sequential', 'show_steps', 'init_normal',
+           'InstaGAN', 'ImagePool', 'TrainOptions', 'SequentialBatch', 'train_batch']
 
 # %% ../nbs/05_sequential.ipynb #75c32b6e
 @dataclass
@@ -85,13 +85,26 @@ from .losses import lsgan_d_loss, lsgan_g_loss, cycle_loss, identity_loss, conte
 from .core import pad_masks
 import random
 
+def init_normal(module:nn.Module, gain:float=0.02) -> nn.Module:
+    "The official code's initialisation: every (transposed) convolution's weight ~ N(0, `gain`), its bias 0."
+    for m in module.modules():
+        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
+            nn.init.normal_(m.weight, 0., gain)
+            if m.bias is not None: nn.init.zeros_(m.bias)
+    return module
+
 class InstaGAN(nn.Module):
     "Generators `G_AB`, `G_BA` and discriminators `D_A`, `D_B` of one model family ('instagan', 'cyclegan', 'cyclegan_seg')."
-    def __init__(self, model:str='instagan', ngf:int=64, n_blocks:int=9, ndf:int=64, norm:str='instance', spectral:bool=True):
+    def __init__(self, model:str='instagan', ngf:int=64, n_blocks:int=9, ndf:int=64, norm:str='instance', spectral:bool=True,
+                 init:str='normal'):
+        "`init`: 'normal' initialises the generators N(0, 0.02) as the official code does; 'default' keeps torch's."
         super().__init__()
+        if init not in ('normal', 'default'): raise ValueError(f"init must be 'normal' or 'default', got {init!r}")
         self.model_name = model
         self.G_AB, self.D_B = build_models(model, ngf, n_blocks, ndf, norm, spectral)
         self.G_BA, self.D_A = build_models(model, ngf, n_blocks, ndf, norm, spectral)
+        if init == 'normal':  # the discriminators keep torch's default, as in the official code (its spectral norm hides `weight`)
+            for G in (self.G_AB, self.G_BA): init_normal(G)
     def generator(self, direction:str='AB') -> nn.Module:
         "The generator of `direction` ('AB' or 'BA')."
         if direction not in ('AB', 'BA'): raise ValueError(f"direction must be 'AB' or 'BA', got {direction!r}")
@@ -131,6 +144,7 @@ class TrainOptions:
     ctx: bool = True
     ctx_hard: bool = False
     ctx_detach: bool = False
+    joint_l1: bool = False      # cycle and identity L1 as one mean over image and mask channels (the official code)
     weights: LossWeights = field(default_factory=LossWeights)
 
 def _prepare(G, x, a, valid, opts, gen):
@@ -171,24 +185,25 @@ class SequentialBatch:
         opts, w, terms, fakes, total = self.opts, self.opts.weights, {}, {}, 0.
         for src, tgt, d in (('A', 'B', 'AB'), ('B', 'A', 'BA')):
             G, F, D = self.model.generator(d), self.model.generator(d[::-1]), getattr(self.model, f'D_{tgt}')
-            i0, am, vm, act = self.group(src, m)
-            if act is None: continue
-            x = self.cur[src][act]; a, v = am[act], vm[act]
-            y, b = G(x, a, v)
-            agg, agg_v = self.agg[d][act].clone(), self.agg_valid[d][act].clone()
-            agg[:, i0:i0 + a.shape[1]], agg_v[:, i0:i0 + a.shape[1]] = b, v
-            t = {'gan': lsgan_g_loss(D(y, agg, agg_v))}
-            y_rec, b_rec = F(y, b, v)
-            t['cyc'] = cycle_loss(x, a, y_rec, b_rec, v)
-            if w.idt:
+            t = {}
+            if w.idt:  # G's identity term needs only the target side's step: computed whenever that side is active (official code)
                 _, at, vt, act_t = self.group(tgt, m)
                 if act_t is not None:
                     xt = self.cur[tgt][act_t]; y_idt, b_idt = G(xt, at[act_t], vt[act_t])
-                    t['idt'] = identity_loss(xt, at[act_t], y_idt, b_idt, vt[act_t])
-            if opts.ctx and w.ctx: t['ctx'] = context_loss(x, y, a, v, b, v, opts.ctx_hard, opts.ctx_detach)
+                    t['idt'] = identity_loss(xt, at[act_t], y_idt, b_idt, vt[act_t], joint=opts.joint_l1)
+            i0, am, vm, act = self.group(src, m)
+            if act is not None:
+                x = self.cur[src][act]; a, v = am[act], vm[act]
+                y, b = G(x, a, v)
+                agg, agg_v = self.agg[d][act].clone(), self.agg_valid[d][act].clone()
+                agg[:, i0:i0 + a.shape[1]], agg_v[:, i0:i0 + a.shape[1]] = b, v
+                t['gan'] = lsgan_g_loss(D(y, agg, agg_v))
+                y_rec, b_rec = F(y, b, v)
+                t['cyc'] = cycle_loss(x, a, y_rec, b_rec, v, joint=opts.joint_l1)
+                if opts.ctx and w.ctx: t['ctx'] = context_loss(x, y, a, v, b, v, opts.ctx_hard, opts.ctx_detach)
+                fakes[d] = (act, i0, y, b, v, agg, agg_v)
             total = total + sum(getattr(w, k) * val for k, val in t.items())
             terms.update({f'{k}_{d}': val.detach() for k, val in t.items()})
-            fakes[d] = (act, i0, y, b, v, agg, agg_v)
         return total, terms, fakes
 
     def advance(self, fakes:dict):

@@ -5,7 +5,7 @@
 # %% ../nbs/09_ablations.ipynb #10114a64
 from __future__ import annotations
 import json, time, math, contextlib
-from dataclasses import dataclass, asdict, field
+from dataclasses import dataclass, asdict, field, replace
 from pathlib import Path
 from typing import Callable
 import numpy as np
@@ -17,13 +17,14 @@ from fastcore.script import call_parse, store_true
 from .core import show_sample
 from .data import make_synthetic
 from .learner import TrainConfig, make_config, train, load_run, resolve_device
-from .metrics import evaluate, train_domain_classifier, load_paired
+from .metrics import evaluate, train_domain_classifier, load_paired, instance_iou
+from .sequential import translate_sequential, matched_real
 
 # %% auto #0
-__all__ = ['ABLATIONS', 'FIG9', 'GRID_TRAIN', 'GRID_INFER', 'ABLATION_PRESETS', 'METRICS', 'KEYS', 'Ablation', 'get_ablation',
-           'grid_cells', 'AblationPreset', 'get_preset', 'ablation_configs', 'train_or_resume', 'score_run',
-           'aggregate', 'results_markdown', 'comparison_figure', 'AblationResult', 'ablation_data', 'ablate',
-           'write_figures', 'ablate_cli']
+__all__ = ['ABLATIONS', 'FIG9', 'GRID_TRAIN', 'GRID_INFER', 'ABLATION_PRESETS', 'METRICS', 'KEYS', 'STEP_RUNS', 'Ablation',
+           'get_ablation', 'grid_cells', 'AblationPreset', 'get_preset', 'ablation_configs', 'train_or_resume',
+           'score_run', 'aggregate', 'results_markdown', 'comparison_figure', 'step_scores', 'AblationResult',
+           'ablation_data', 'ablate', 'step_table', 'metric_bars', 'write_figures', 'ablate_cli']
 
 # %% ../nbs/09_ablations.ipynb #7fb28fd1
 @dataclass(frozen=True)
@@ -39,14 +40,14 @@ class Ablation:
         return f"{self.name}: {self.description} (" + ', '.join(f'{k}={v}' for k, v in self.settings.items()) + ')'
 
 ABLATIONS = {a.name: a for a in [
-    Ablation('cyclegan', 'CycleGAN, image only, parameters matched to InstaGAN', dict(model='cyclegan', ctx=False, one_step=True, ins_max=4)),
-    Ablation('cyclegan_seg', 'CycleGAN + the union of the masks as an extra channel', dict(model='cyclegan_seg', ctx=False, one_step=True, ins_max=4)),
-    Ablation('instagan', 'InstaGAN architecture: no context loss, one-step', dict(model='instagan', ctx=False, one_step=True, ins_max=4)),
-    Ablation('instagan_ctx', 'InstaGAN + context preserving loss, one-step', dict(model='instagan', ctx=True, one_step=True, ins_max=4)),
-    Ablation('instagan_ctx_seq', 'InstaGAN + context loss + sequential training (the full method)', dict(model='instagan', ctx=True, one_step=False, ins_max=4, ins_per=2)),
-    Ablation('train_one', "figure 10's One training: one step on at most 2 instances", dict(model='instagan', ctx=True, one_step=True, ins_max=2)),
+    Ablation('cyclegan', 'CycleGAN, image only, parameters matched to InstaGAN, one step on at most 2 instances', dict(model='cyclegan', ctx=False, one_step=True, ins_max=2)),
+    Ablation('cyclegan_seg', 'CycleGAN + the union of the masks as an extra channel, one step on at most 2 instances', dict(model='cyclegan_seg', ctx=False, one_step=True, ins_max=2)),
+    Ablation('instagan', 'InstaGAN architecture: no context loss, one step on at most 2 instances', dict(model='instagan', ctx=False, one_step=True, ins_max=2)),
+    Ablation('instagan_ctx', 'InstaGAN + context preserving loss, one step on at most 2 instances', dict(model='instagan', ctx=True, one_step=True, ins_max=2)),
+    Ablation('instagan_ctx_seq', 'InstaGAN + context loss + sequential training on 4 instances, 2 a step (the full method)', dict(model='instagan', ctx=True, one_step=False, ins_max=4, ins_per=2)),
+    Ablation('instagan_ctx_all', 'extra, not in the paper: InstaGAN + context loss, one step on all 4 instances', dict(model='instagan', ctx=True, one_step=True, ins_max=4)),
 ]}
-FIG9 = ('cyclegan', 'cyclegan_seg', 'instagan', 'instagan_ctx', 'instagan_ctx_seq')
+FIG9 = ('cyclegan', 'cyclegan_seg', 'instagan', 'instagan_ctx', 'instagan_ctx_seq', 'instagan_ctx_all')
 
 def get_ablation(name:str) -> Ablation:
     "The ablation called `name` (a clear error for unknown names)."
@@ -54,7 +55,7 @@ def get_ablation(name:str) -> Ablation:
     return ABLATIONS[name]
 
 # %% ../nbs/09_ablations.ipynb #b512a3cf
-GRID_TRAIN = {'One': 'train_one', 'Seq': 'instagan_ctx_seq'}   # training runs of figure 10's rows
+GRID_TRAIN = {'One': 'instagan_ctx', 'Seq': 'instagan_ctx_seq'}   # training runs of figure 10's rows
 GRID_INFER = {'One': None, 'Seq': 2}                              # ins_per at test time
 
 def grid_cells() -> list[tuple[str, str, int|None]]:
@@ -76,11 +77,12 @@ class AblationPreset:
     cls_epochs: int = 10        # domain classifier epochs
     cls_n_max: int|None = None  # classifier training images per domain (None: all)
     n_fig: int = 3              # test scenes per direction in the figures
+    seeds: int = 1              # seeds 0..seeds-1 by default
 
 ABLATION_PRESETS = {
     'smoke': AblationPreset('smoke', dict(), size=32, n_train=12, n_test=4, n_many=4, cls_epochs=2, cls_n_max=12, n_fig=2),
-    'quick': AblationPreset('quick', dict(epochs=7, iters=50, time_budget=6.5), size=64, n_train=1000, n_test=100, n_many=50,
-                            cls_epochs=5, cls_n_max=400, n_fig=4),
+    'quick': AblationPreset('quick', dict(epochs=7, iters=50, time_budget=None), size=64, n_train=1000, n_test=100, n_many=50,
+                            cls_epochs=5, cls_n_max=400, n_fig=4, seeds=3),
     'paper': AblationPreset('paper', dict(), size=256, n_train=1000, n_test=200, n_many=100, max_instances=8, cls_epochs=10, n_fig=4),
 }
 
@@ -92,8 +94,10 @@ def get_preset(name:str) -> AblationPreset:
 def ablation_configs(preset:str='smoke', seed:int=0, out:Path|str|None=None, data:Path|str|None=None, **overrides) -> dict[str, TrainConfig]:
     "The training configuration of every ablation run at `preset` and `seed` (run directories `out/runs/<name>/seed<seed>`)."
     p = get_preset(preset)
-    return {n: a.config(p.train_preset, **{**p.train, **overrides}, seed=seed, data=None if data is None else str(data),
+    cfgs = {n: a.config(p.train_preset, **{**p.train, **overrides}, seed=seed, data=None if data is None else str(data),
                         out=None if out is None else str(Path(out) / 'runs' / n / f'seed{seed}')) for n, a in ABLATIONS.items()}
+    unset = {k: None for k, v in {**p.train, **overrides}.items() if v is None}  # e.g. no time budget: `make_config` skips None values
+    return {n: replace(c, **unset) for n, c in cfgs.items()}
 
 # %% ../nbs/09_ablations.ipynb #98b240e5
 def train_or_resume(cfg:TrainConfig, verbose:bool=False) -> tuple[str, float]:
@@ -150,13 +154,24 @@ def _fmt(v, std=None) -> str:
         return s if std is None or (isinstance(std, float) and math.isnan(std)) else f'{s} ± {std:.2g}'
     return str(v)
 
+def _iters(r) -> str:
+    "The iterations a row trained, marked when any of its seeds trained fewer or more than its configuration says."
+    done, planned = r.get('iters_done'), r.get('iters_planned')
+    if done is None or planned is None or pd.isna(done) or pd.isna(planned): return ''
+    short = r.get('iters_done_std', 0) or 0
+    return f'{done:.0f}' if done == planned and not short else f'**{done:.0f} of {planned:.0f}** ⚠'
+
 def results_markdown(df:pd.DataFrame) -> str:
     "A markdown table of `aggregate`'s results: one row per configuration or grid cell, `mean ± std` with several seeds."
-    cols = [c for c in df.columns if not c.endswith('_std') and c not in ('section', 'run')]
-    lines = ['| ' + ' | '.join(cols) + ' |', '|' + '---|' * len(cols)]
+    skip = ('section', 'run', 'iters_done', 'iters_planned')
+    cols = [c for c in df.columns if not c.endswith('_std') and c not in skip]
+    its = 'iters_done' in df.columns
+    lines = ['| ' + ' | '.join(cols + ['iters'] * its) + ' |', '|' + '---|' * (len(cols) + its)]
     for _, r in df.iterrows():
-        lines.append('| ' + ' | '.join(_fmt(r[c], r.get(f'{c}_std')) for c in cols) + ' |')
-    return '\n'.join(lines) + '\n'
+        lines.append('| ' + ' | '.join([_fmt(r[c], r.get(f'{c}_std')) for c in cols] + [_iters(r)] * its) + ' |')
+    note = ('\nRows marked ⚠ trained a different number of iterations than their configuration (a time budget or an '
+            'interrupted run): compare them with care.\n') if its and df.apply(lambda r: '⚠' in _iters(r), axis=1).any() else ''
+    return '\n'.join(lines) + '\n' + note
 
 # %% ../nbs/09_ablations.ipynb #013e552d
 @torch.no_grad()
@@ -179,6 +194,34 @@ def comparison_figure(columns:dict, data_dir:Path|str, n:int=3, size:int|None=No
     if title: fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
+
+# %% ../nbs/09_ablations.ipynb #38dcd70d
+@torch.no_grad()
+def step_scores(run_dir:Path|str, data_dir:Path|str, ins_per:int=2, size:int|None=None, n_max:int|None=None,
+                device:str='cpu') -> dict:
+    "Per sequential step on the paired test scenes (both directions): mask IoU of the instances translated at each step, and D's mean score on its aggregates and on real samples."
+    r = load_run(run_dir, device); acc = {}
+    def add(k, v: Tensor):
+        if v.numel(): acc.setdefault(k, []).append(v.float().cpu())
+    for d in ('AB', 'BA'):
+        G, D = r.model.generator(d), getattr(r.model, f'D_{d[1]}')
+        p, real = load_paired(data_dir, d[0], size=size, n_max=n_max), load_paired(data_dir, d[1], size=size, n_max=n_max)
+        dev = next(G.parameters()).device
+        x, a, v = (t.to(dev) for t in (p['x'], p['a'], p['valid']))
+        out = translate_sequential(G, x, a, v, ins_per)
+        iou = instance_iou(out.masks.cpu(), p['b_ideal'], p['valid'])                    # (B, N), input slot order
+        n = out.order.shape[1]
+        step_of = torch.empty_like(out.order).scatter_(1, out.order, (torch.arange(n, device=out.order.device) // ins_per).expand_as(out.order)).cpu()
+        two = (p['valid'].sum(1) > ins_per)                                                # scenes with a second step
+        score = lambda xx, aa, vv: D(xx, aa, vv).flatten(1).mean(1)
+        for m, s in enumerate(out.steps[:2]):
+            add(f'iou_step{m + 1}', iou[(step_of == m) & p['valid']])
+            act = s.active.cpu() & (two if m == 1 else torch.ones_like(two))
+            if act.any(): add(f'D_step{m + 1}', score(s.image[act.to(dev)], s.agg_masks[act.to(dev)], s.agg_valid[act.to(dev)]))
+        xr, ar, vr = (t.to(dev) for t in (real['x'], real['a'], real['valid']))
+        add('D_real_all_masks', score(xr, ar, vr))
+        add(f'D_real_first{ins_per}_masks', score(xr, *matched_real(ar, vr, ins_per)))
+    return {k: float(torch.cat(v).nanmean()) for k, v in acc.items()}
 
 # %% ../nbs/09_ablations.ipynb #a8274aee
 @dataclass
@@ -204,10 +247,10 @@ def ablation_data(preset:str, out:Path|str) -> tuple[Path, Path]:
                           seed=1, progress=False)
     return data, many
 
-def ablate(preset:str='smoke', out:Path|str='runs/ablate-smoke', seeds:int=1, data:Path|str|None=None,
+def ablate(preset:str='smoke', out:Path|str='runs/ablate-smoke', seeds:int|None=None, data:Path|str|None=None,
            many:Path|str|None=None, device:str='auto', figures:bool=True, verbose:bool=False) -> AblationResult:
-    "Train (skip complete, resume interrupted), score and tabulate every ablation run of `preset` for seeds 0..`seeds`-1; figures 9 and 10."
-    p = get_preset(preset)
+    "Train (skip complete, resume interrupted), score and tabulate every ablation run of `preset` for seeds 0..`seeds`-1 (default: the preset's); figures 9 and 10."
+    p = get_preset(preset); seeds = p.seeds if seeds is None else seeds
     if seeds < 1: raise ValueError(f"seeds must be >= 1, got {seeds}")
     out = Path(out); out.mkdir(parents=True, exist_ok=True); t_all = time.perf_counter()
     if data is None: data, many_default = ablation_data(preset, out)
@@ -225,8 +268,8 @@ def ablate(preset:str='smoke', out:Path|str='runs/ablate-smoke', seeds:int=1, da
             i += 1; print(f"[{i}/{n_runs}] {n} seed {s}: ", end='', flush=True)
             st, secs = train_or_resume(cfg, verbose)
             status[f'{n}/seed{s}'] = st
-            done = json.loads((Path(cfg.out) / 'summary.json').read_text()).get('epochs_done')
-            print('complete, skipped' if st == 'skipped' else f'{st} in {secs:.1f} s ({done} of {cfg.epochs} epochs)', flush=True)
+            summ = json.loads((Path(cfg.out) / 'summary.json').read_text())
+            print('complete, skipped' if st == 'skipped' else f"{st} in {secs:.1f} s ({summ.get('iters_done')} of {summ.get('iters_planned')} iterations)", flush=True)
     cls = dict(arch='cnn', cls_epochs=p.cls_epochs, cls_n_max=p.cls_n_max, cls_data=str(Path(data).resolve()))
     clf = []
     def classifier():  # trained at most once per ablation, and only when a score is not cached
@@ -242,7 +285,8 @@ def ablate(preset:str='smoke', out:Path|str='runs/ablate-smoke', seeds:int=1, da
         m = score_run(rd, test, ins_per, classifier, cls, p.size, dev)
         summ = json.loads((rd / 'summary.json').read_text())
         rows.append(dict(section=section, name=name, run=run, inference=_inference(cfg, ins_per), test=test_name, seed=s,
-                         **{k: m.get(k, float('nan')) for k in METRICS if k in m}, train_s=summ.get('wall_s'), epochs_done=summ.get('epochs_done')))
+                         **{k: m.get(k, float('nan')) for k in METRICS if k in m}, train_s=summ.get('wall_s'),
+                         iters_done=summ.get('iters_done'), iters_planned=summ.get('iters_planned')))
     t0 = time.perf_counter(); print('scoring... ', end='', flush=True)
     for s in range(seeds):
         for n in FIG9: row('fig9', n, n, 'config', data, 'standard', s)
@@ -255,10 +299,48 @@ def ablate(preset:str='smoke', out:Path|str='runs/ablate-smoke', seeds:int=1, da
           + results_markdown(table[table.section == 'fig9']) +
           f"\n## Figure 10: train x inference on many-instance scenes ({p.many[0]}-{p.many[1]} instances)\n\n"
           + results_markdown(table[table.section == 'fig10']))
+    steps = step_table(configs, data, p, dev)
+    steps.to_csv(out / 'steps.csv', index=False)
+    md += ("\n## Inside sequential translation (standard test set, 2 instances a step)\n\nMask IoU of the instances "
+           "translated at step 1 and at step 2, and the discriminator's mean score (1 = real) on real samples and on each "
+           "step's aggregate (`step_scores`).\n\n" + results_markdown(aggregate(steps)))
     (out / 'results.md').write_text(md)
-    if figures: write_figures(out, configs[0], data, many, p, dev)
-    print(f"ablation done in {time.perf_counter() - t_all:.0f} s: {out / 'results.md'}, {out / 'results.csv'}" + (f", {out / 'fig9.png'}, {out / 'fig10.png'}" if figures else ''))
+    if figures:
+        write_figures(out, configs[0], data, many, p, dev)
+        for sec in ('fig9', 'fig10'):
+            fig = metric_bars(table[table.section == sec], title=f"{'Figure 9: configurations' if sec == 'fig9' else 'Figure 10: train x inference, many instances'}"
+                              + (f', mean ± std over {seeds} seeds' if seeds > 1 else ', one seed'))
+            fig.savefig(out / f'{sec}_bars.png', dpi=90); plt.close(fig)
+    print(f"ablation done in {time.perf_counter() - t_all:.0f} s: {out / 'results.md'}, {out / 'results.csv'}" +
+          (f", {out / 'fig9.png'}, {out / 'fig10.png'} and their bar charts" if figures else ''))
     return AblationResult(out, table, per_seed, status)
+
+STEP_RUNS = {'Seq-trained, seq inference': 'instagan_ctx_seq', 'One-trained, seq inference': 'instagan_ctx'}
+
+def step_table(configs:dict, data:Path, p:AblationPreset, device:str='cpu') -> pd.DataFrame:
+    "`step_scores` of the sequentially trained run and of the one-step run (translated sequentially), one row per seed."
+    rows = [dict(section='steps', name=label, run=run, inference='seq ins_per=2', test='standard', seed=s,
+                 **step_scores(cs[run].out, data, 2, p.size, device=device))
+            for s, cs in configs.items() for label, run in STEP_RUNS.items()]
+    return pd.DataFrame(rows)
+
+def metric_bars(table:pd.DataFrame, metrics:tuple=('mask_iou', 'bg_psnr', 'cls_score'), title:str='') -> plt.Figure:
+    "Bar chart of `metrics` per row of an `aggregate` table, with ± std error bars when there are several seeds."
+    metrics = [m for m in metrics if m in table.columns]
+    fig, axs = plt.subplots(1, len(metrics), figsize=(3.6 * len(metrics), 3.2), squeeze=False)
+    names = list(table['name']); pos = np.arange(len(names))
+    for ax, m in zip(axs[0], metrics):
+        err = table[f'{m}_std'].fillna(0).values if f'{m}_std' in table.columns else None
+        ax.bar(pos, table[m].values, yerr=err, capsize=3, color=[f'C{i}' for i in range(len(names))])
+        if m == 'mask_iou' and 'mask_iou_identity' in table.columns:  # the floor: the input masks, untouched
+            ax.axhline(float(table['mask_iou_identity'].mean()), color='k', ls='--', lw=1, label='input masks')
+            ax.legend(fontsize=7, loc='lower right')
+        ax.set_xticks(pos); ax.set_xticklabels(names, rotation=40, ha='right', fontsize=8); ax.set_title(m, fontsize=9)
+        lo = np.nanmin(table[m].values - (err if err is not None else 0))
+        if m != 'mask_iou': ax.set_ylim(max(0, lo - 0.1 * abs(lo)), None)
+    if title: fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
 
 def write_figures(out:Path, configs:dict, data:Path, many:Path, p:AblationPreset, device:str='cpu') -> list[Path]:
     "Draw `fig9.png` (the configurations on standard scenes) and `fig10.png` (the train x inference grid on many-instance scenes) into `out`."
@@ -274,9 +356,9 @@ def write_figures(out:Path, configs:dict, data:Path, many:Path, p:AblationPreset
 
 # %% ../nbs/09_ablations.ipynb #d090bb6d
 @call_parse
-def ablate_cli(preset:str='smoke',  # smoke (seconds, for tests), quick (CPU, about 30 minutes) or paper (GPU)
+def ablate_cli(preset:str='smoke',  # smoke (seconds, for tests), quick (CPU, 3 seeds: about 90 minutes) or paper (GPU)
                out:str=None,  # output folder (default runs/ablate-<preset>); rerunning into it skips complete runs
-               seeds:int=1,  # repeat every configuration with seeds 0..SEEDS-1; the table reports mean and std
+               seeds:int=None,  # repeat every configuration with seeds 0..SEEDS-1 (default: quick 3, smoke and paper 1); tables report mean ± std
                data:str=None,  # data root in the folder layout (default: the synthetic benchmark, generated under OUT/data)
                many:str=None,  # many-instance test set for figure 10's grid (default: generated under OUT/data-many)
                device:str='auto',  # auto, cpu or cuda

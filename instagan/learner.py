@@ -228,7 +228,7 @@ def fixed_samples(root:Path|str, size:int|None, n:int=4, ins_max:int=8) -> dict:
     return out
 
 def show_translations(model:InstaGAN, samples:dict, ins_per:int|None=2, title:str='') -> plt.Figure:
-    "Figure of fixed test scenes: per direction, rows input / translation (sequential) / ideal (if known)."
+    "Figure of fixed test scenes: per direction, rows input (masks tinted) / translation / ideal (if known), the last two with mask outlines."
     rows = [(d, r) for d in samples for r in (['input', 'output'] + (['ideal'] if samples[d][3] is not None else []))]
     n = max(s[0].shape[0] for s in samples.values())
     fig, axs = plt.subplots(len(rows), n, figsize=(2 * n, 2 * len(rows)), squeeze=False)
@@ -240,8 +240,9 @@ def show_translations(model:InstaGAN, samples:dict, ins_per:int|None=2, title:st
             if dd != d: continue
             for i in range(x.shape[0]):
                 if kind == 'input': show_sample(x[i], a[i], v[i], ax=axs[r, i], title=f'{d[0]} input' if i == 0 else None)
-                elif kind == 'output': show_sample(out.image[i].cpu(), out.masks[i].cpu(), out.valid[i].cpu(), ax=axs[r, i], title=f'{d[0]}→{d[1]}' if i == 0 else None)
-                else: show_sample(ideal[0][i], ideal[1][i], ideal[2][i], ax=axs[r, i], title='ideal' if i == 0 else None)
+                elif kind == 'output': show_sample(out.image[i].cpu(), out.masks[i].cpu(), out.valid[i].cpu(), ax=axs[r, i], alpha=0.,
+                                                   title=f'{d[0]}→{d[1]}, translated masks' if i == 0 else None)
+                else: show_sample(ideal[0][i], ideal[1][i], ideal[2][i], ax=axs[r, i], alpha=0., title='ideal' if i == 0 else None)
     model.train(was)
     if title: fig.suptitle(title)
     fig.tight_layout()
@@ -316,6 +317,7 @@ class TrainConfig:
     random_order: bool = False
     init: str = 'normal'          # generator initialisation: 'normal' N(0, 0.02) (official code) or 'default' (torch's)
     joint_l1: bool = False        # cycle/identity L1 as one mean over image and mask channels (official code)
+    real_masks: str = 'all'       # real samples shown to D at step m: 'all' their masks or 'matched' (as many as the fake)
     amp: str|None = None
     channels_last: bool = False
     device: str = 'auto'
@@ -396,7 +398,8 @@ def build_learner(cfg:TrainConfig, out:Path, root:Path, resume:bool=False) -> In
     if dist.is_initialized(): dls.loaders[0] = distributed_dl(dls.train)
     model = InstaGAN(cfg.model, cfg.ngf, cfg.n_blocks, cfg.ndf, init=cfg.init).to(dev)
     if cfg.channels_last: model = model.to(memory_format=torch.channels_last)
-    opts = TrainOptions(ins_per=None if cfg.one_step else cfg.ins_per, random_order=cfg.random_order, ctx=cfg.ctx, joint_l1=cfg.joint_l1)
+    opts = TrainOptions(ins_per=None if cfg.one_step else cfg.ins_per, random_order=cfg.random_order, ctx=cfg.ctx, joint_l1=cfg.joint_l1,
+                        real_masks=cfg.real_masks)
     ins_per = None if cfg.one_step else cfg.ins_per
     cbs = [SkipValidation()]
     if rank() == 0:  # one process writes the run's files

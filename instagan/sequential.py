@@ -13,7 +13,7 @@ from .models import CycleGANGenerator
 
 # %% auto #0
 __all__ = ['SequentialStep', 'SequentialOutput', 'is_set_generator', 'translate_sequential', 'show_steps', 'init_normal',
-           'InstaGAN', 'ImagePool', 'TrainOptions', 'SequentialBatch', 'train_batch']
+           'InstaGAN', 'ImagePool', 'TrainOptions', 'matched_real', 'SequentialBatch', 'train_batch']
 
 # %% ../nbs/05_sequential.ipynb #75c32b6e
 @dataclass
@@ -145,7 +145,13 @@ class TrainOptions:
     ctx_hard: bool = False
     ctx_detach: bool = False
     joint_l1: bool = False      # cycle and identity L1 as one mean over image and mask channels (the official code)
+    real_masks: str = 'all'     # what real samples show D at step m: 'all' their masks, or 'matched': only as many as the fake has
     weights: LossWeights = field(default_factory=LossWeights)
+
+def matched_real(a:Tensor, valid:Tensor, n:int) -> tuple[Tensor, Tensor]:
+    "A real sample's (area-sorted) masks cut to its `n` largest: the mask count of a fake aggregate after n translated slots."
+    keep = valid & (torch.arange(valid.shape[1], device=valid.device) < n)
+    return torch.where(keep[..., None, None], a, torch.full_like(a, -1.)), keep
 
 def _prepare(G, x, a, valid, opts, gen):
     "The side's masks as its model reads them, ordered (area or random), and the step size."
@@ -221,7 +227,9 @@ class SequentialBatch:
         for d, (act, i0, y, b, v, agg, agg_v) in fakes.items():
             tgt = d[1]; D = getattr(self.model, f'D_{tgt}')
             fx, fa, fv = (y.detach(), agg.detach(), agg_v) if pools is None else pools[d].query(y, agg, agg_v)
-            loss = lsgan_d_loss(D(*self.real[tgt]), D(fx, fa, fv))
+            xr, ar, vr = self.real[tgt]
+            if self.opts.real_masks == 'matched': ar, vr = matched_real(ar, vr, i0 + self.ins_per[d])
+            loss = lsgan_d_loss(D(xr, ar, vr), D(fx, fa, fv))
             total = total + loss; terms[f'D_{tgt}'] = loss.detach()
         return total, terms
 

@@ -40,7 +40,7 @@ def test_files_and_rows(first):
     assert set(METRICS) <= set(df.columns) and not any(c.endswith('_std') for c in df.columns)
     assert df[list(METRICS)].notna().all().all()
     md = (out / 'results.md').read_text()
-    assert sum(l.startswith('| ') for l in md.splitlines()) == 10 + 2      # 10 rows plus two header rows
+    assert sum(l.startswith('| ') for l in md.splitlines()) == 10 + 2 + 3  # 10 rows and 2 header rows, then the step table: 2 rows, 1 header
     assert '| iters |' in md and '⚠' not in md
     assert json.loads((out / 'ablation.json').read_text())['seeds'] == [0]
     assert set(res.status.values()) == {'trained'} and len(res.status) == len(ABLATIONS)

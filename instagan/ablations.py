@@ -334,7 +334,7 @@ def metric_bars(table:pd.DataFrame, metrics:tuple=('mask_iou', 'bg_psnr', 'cls_s
         ax.bar(pos, table[m].values, yerr=err, capsize=3, color=[f'C{i}' for i in range(len(names))])
         if m == 'mask_iou' and 'mask_iou_identity' in table.columns:  # the floor: the input masks, untouched
             ax.axhline(float(table['mask_iou_identity'].mean()), color='k', ls='--', lw=1, label='input masks')
-            ax.legend(fontsize=7, loc='lower right')
+            ax.legend(fontsize=7, loc='best', framealpha=0.6)
         ax.set_xticks(pos); ax.set_xticklabels(names, rotation=40, ha='right', fontsize=8); ax.set_title(m, fontsize=9)
         lo = np.nanmin(table[m].values - (err if err is not None else 0))
         if m != 'mask_iou': ax.set_ylim(max(0, lo - 0.1 * abs(lo)), None)

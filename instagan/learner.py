@@ -36,7 +36,7 @@ __all__ = ['PRESETS', 'InstaGANLearner', 'LossTerm', 'loss_term_names', 'SkipVal
 # %% ../nbs/06_learner.ipynb #bab14c6f
 class InstaGANLearner(Learner):
     "A fastai `Learner` whose batch step runs InstaGAN's sequential G and D updates (eq. 10) for both directions."
-    def __init__(self, dls, model:InstaGAN, opts:TrainOptions|None=None, lr_g:float=2e-4, lr_d:float=1e-4,
+    def __init__(self, dls, model:InstaGAN, opts:TrainOptions|None=None, lr_g:float=2e-4, lr_d:float=2e-4,
                  pool_size:int=50, amp:str|None=None, channels_last:bool=False, **kwargs):
         opt_func = partial(Adam, mom=0.5, sqr_mom=0.999, eps=1e-8, wd=0.)
         super().__init__(dls, model, loss_func=lambda *a: torch.zeros(()), opt_func=opt_func, lr=lr_g,
@@ -312,11 +312,11 @@ class TrainConfig:
     n_blocks: int = 3
     ndf: int = 32
     lr_g: float = 2e-4
-    lr_d: float = 1e-4
+    lr_d: float = 2e-4            # the official code's (the paper's appendix says 1e-4)
     pool_size: int = 50
     random_order: bool = False
     init: str = 'normal'          # generator initialisation: 'normal' N(0, 0.02) (official code) or 'default' (torch's)
-    joint_l1: bool = False        # cycle/identity L1 as one mean over image and mask channels (official code)
+    joint_l1: bool = True         # cycle/identity L1 as one mean over image and mask channels (official code)
     real_masks: str = 'all'       # real samples shown to D at step m: 'all' their masks or 'matched' (as many as the fake)
     amp: str|None = None
     channels_last: bool = False
@@ -600,7 +600,7 @@ def measure_step(n:int, ins_per:int|None=2, size:int=32, bs:int=1, model:str='in
     dev = torch.device(device); torch.manual_seed(0)
     net = InstaGAN(model, ngf, n_blocks, ndf).to(dev)
     og = torch.optim.Adam([*net.G_AB.parameters(), *net.G_BA.parameters()], 2e-4, betas=(0.5, 0.999))
-    od = torch.optim.Adam([*net.D_A.parameters(), *net.D_B.parameters()], 1e-4, betas=(0.5, 0.999))
+    od = torch.optim.Adam([*net.D_A.parameters(), *net.D_B.parameters()], 2e-4, betas=(0.5, 0.999))
     batch, opts = boxes_batch(n, size, bs, dev), TrainOptions(ins_per=ins_per)
     train_batch(net, batch, og, od, opts)  # warm-up
     if dev.type == 'cuda': torch.cuda.synchronize(); torch.cuda.reset_peak_memory_stats()

@@ -144,7 +144,7 @@ class TrainOptions:
     ctx: bool = True
     ctx_hard: bool = False
     ctx_detach: bool = False
-    joint_l1: bool = False      # cycle and identity L1 as one mean over image and mask channels (the official code)
+    joint_l1: bool = True       # cycle and identity L1 as one mean over image and mask channels (the official code)
     real_masks: str = 'all'     # what real samples show D at step m: 'all' their masks, or 'matched': only as many as the fake has
     weights: LossWeights = field(default_factory=LossWeights)
 

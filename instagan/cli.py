@@ -21,6 +21,7 @@ COMMANDS = {
     'eval': ('instagan.metrics', 'eval_cli'),
     'ablate': ('instagan.ablations', 'ablate_cli'),
     'bench': ('instagan.learner', 'bench_cli'),
+    'import-official': ('instagan.official', 'import_official_cli'),
 }
 
 def _load(name:str):

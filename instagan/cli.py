@@ -21,6 +21,9 @@ COMMANDS = {
     'eval': ('instagan.metrics', 'eval_cli'),
     'ablate': ('instagan.ablations', 'ablate_cli'),
     'bench': ('instagan.learner', 'bench_cli'),
+    'import-official': ('instagan.official', 'import_official_cli'),
+    'train-masks': ('instagan.masks', 'train_masks_cli'),
+    'predict-masks': ('instagan.masks', 'predict_masks_cli'),
 }
 
 def _load(name:str):

@@ -543,18 +543,25 @@ def train_cli(preset:str='quick',  # smoke (under a minute), quick (CPU, <= 10 m
 def translate_cli(run:str=None,  # run directory written by `instagan train` (required)
                   images:str=None,  # folder of images to translate (required)
                   out:str=None,  # output folder (required): translated images go here, their masks into OUT_seg/
-                  masks:str=None,  # folder of <id>_<k>.png instance masks (default: IMAGES_seg beside IMAGES)
+                  masks:str=None,  # folder of <id>_<k>.png instance masks (default: IMAGES_seg beside IMAGES), or `predict`
+                  mask_run:str=None,  # with --masks predict: the mask predictor run of `instagan train-masks`
                   direction:str='AB',  # AB or BA
                   ins_per:int=None,  # instances per sequential step (default: the run's)
                   size:int=None,  # resize and centre-crop to this size (default: the run's training size)
                   device:str='cpu'):  # cpu or cuda
-    "Translate a folder of images with their instance masks using a trained run; writes images and masks."
+    "Translate a folder of images with their instance masks (or masks predicted by a mask run) using a trained run; writes images and masks."
     from instagan.core import to_unit
     missing = [f'--{k}' for k, v in (('run', run), ('images', images), ('out', out)) if v is None]
     if missing: raise ValueError(f"instagan translate needs {', '.join(missing)}")
+    if (masks == 'predict') != (mask_run is not None): raise ValueError("--masks predict and --mask-run MRUN (a run of `instagan train-masks`) go together")
     r = load_run(run, device)
     images = Path(images)
     if not images.is_dir(): raise FileNotFoundError(f"--images {images} is not a folder")
+    if masks == 'predict':  # images without masks: predict them (notebook 08c)
+        from instagan.masks import translate_with_predicted_masks
+        out = translate_with_predicted_masks(r, images, out, mask_run, direction, ins_per, size)
+        print(f"translated {len(list(out.iterdir()))} images into {out} (masks in {out}_seg; predicted input masks in {out}_input, {out}_input_seg)")
+        return out
     seg = Path(masks) if masks else images.parent / f'{images.name}_seg'
     ds = FolderDataset(images.parent, images.name, size=size or r.cfg.size, seg_dir=seg, sort=True, on_missing_masks='keep')
     f = r.translator(direction, 'config' if ins_per is None else ins_per)

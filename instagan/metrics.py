@@ -341,10 +341,15 @@ def eval_cli(run:str=None,  # run directory of `instagan train` (with --model: t
              cls_epochs:int=10,  # training epochs of the classifiers
              bs:int=8,  # translation batch size
              n_max:int=None,  # evaluate at most this many test scenes per domain
-             seed:int=0):  # random seed of the classifiers
+             seed:int=0,  # random seed of the classifiers
+             masks:str=None,  # `predict`: also evaluate with masks predicted by --mask-run, side by side with the ground truth
+             mask_run:str=None):  # with --masks predict: the mask predictor run of `instagan train-masks`
     "Evaluate a run (or a baseline) on the test set: writes metrics.json and metrics.md into the run directory."
     if run is None: raise ValueError("instagan eval needs --run: the run directory (with --model: the folder to write the metrics into)")
     kw = dict(classifier=arch, cls_epochs=cls_epochs, bs=bs, n_max=n_max, seed=seed)
+    if masks not in (None, 'predict'): raise ValueError(f"--masks must be `predict` (or left out for the ground-truth masks), got {masks!r}")
+    if (masks == 'predict') != (mask_run is not None): raise ValueError("--masks predict and --mask-run MRUN (a run of `instagan train-masks`) go together")
+    if masks == 'predict' and model is not None: raise ValueError("--masks predict evaluates a trained run: leave out --model")
     if model is not None:
         if data is None: raise ValueError(f"--model {model} needs --data: the data folder to evaluate on")
         fwd, rev = baseline_translators(model, data)
@@ -355,6 +360,11 @@ def eval_cli(run:str=None,  # run directory of `instagan train` (with --model: t
         except ImportError as e: raise RuntimeError(f"instagan eval --run needs instagan.learner.load_run, which this install lacks ({e}); "
                                                    "use --model identity|crop_attach|ideal to evaluate a baseline") from None
         if not Path(run).is_dir(): raise FileNotFoundError(f"run directory {run} does not exist")
+        if masks == 'predict':  # notebook 08c: ground-truth and predicted masks side by side
+            from instagan.masks import eval_with_predicted_masks, masks_table
+            metrics = eval_with_predicted_masks(load_run(run), run, data, mask_run, ins_per, **kw)
+            print(f"wrote {Path(run) / 'metrics.json'}, metrics.md and metrics_masks.md\n" + masks_table(metrics))
+            return metrics
         metrics = eval_run(load_run(run), run, data, ins_per, **kw)
     print(f"wrote {Path(run) / 'metrics.json'} and metrics.md\n" + metrics_table(metrics))
     return metrics

@@ -31,11 +31,12 @@ from .models import PatchDiscriminator, min_patch_size
 from .losses import lsgan_d_loss, lsgan_g_loss
 
 # %% auto #0
-__all__ = ['MASK_PRESETS', 'UnionDataset', 'UNet', 'Pix2Pix', 'Pix2PixLoss', 'DiscriminatorStep', 'union_iou', 'MaskConfig',
-           'mask_config', 'instances_from_union', 'default_min_area', 'mask_learner', 'train_masks', 'MaskPredictor',
-           'load_mask_predictor', 'match_instances', 'predictor_scores', 'plot_mask_training', 'show_predictions',
-           'predict_masks_folder', 'translate_with_predicted_masks', 'PredictedMaskTranslator',
-           'eval_with_predicted_masks', 'masks_table', 'mask_rcnn_predictor', 'train_masks_cli', 'predict_masks_cli']
+__all__ = ['MASK_PRESETS', 'SPLITS', 'UnionDataset', 'UNet', 'Pix2Pix', 'Pix2PixLoss', 'DiscriminatorStep', 'union_iou',
+           'MaskConfig', 'mask_config', 'instances_from_union', 'default_min_area', 'watershed_labels', 'mask_learner',
+           'train_masks', 'MaskPredictor', 'load_mask_predictor', 'match_instances', 'predictor_scores',
+           'plot_mask_training', 'show_predictions', 'predict_masks_folder', 'translate_with_predicted_masks',
+           'PredictedMaskTranslator', 'eval_with_predicted_masks', 'masks_table', 'mask_rcnn_predictor',
+           'train_masks_cli', 'predict_masks_cli']
 
 # %% ../nbs/08c_mask_predictor.ipynb #29224050
 class UnionDataset(torch.utils.data.Dataset):
@@ -162,11 +163,14 @@ def mask_config(preset:str='quick', **overrides) -> MaskConfig:
     return cfg
 
 # %% ../nbs/08c_mask_predictor.ipynb #8a6a329d
-def instances_from_union(u:Tensor, min_area:int|None=None) -> Tensor:
-    "Split a union mask `(H, W)` (> 0 is foreground) into its 8-connected components `(N, H, W)` in [-1, 1], largest first, dropping those under `min_area` pixels."
+SPLITS = ('watershed', 'components')
+
+def instances_from_union(u:Tensor, min_area:int|None=None, split:str='watershed', h:float=0.5) -> Tensor:
+    "Split a union mask `(H, W)` (> 0 is foreground) into instances `(N, H, W)` in [-1, 1], largest first, dropping those under `min_area` pixels: `split='components'` keeps each 8-connected component whole, `'watershed'` also cuts components along the watershed of their distance transform (`watershed_labels`, depth `h`)."
+    if split not in SPLITS: raise ValueError(f"split must be one of {', '.join(SPLITS)}, got {split!r}")
     fg = (u > 0).cpu().numpy()
     min_area = default_min_area(*fg.shape) if min_area is None else min_area
-    lab, n = ndimage.label(fg, structure=np.ones((3, 3), bool))
+    lab, n = ndimage.label(fg, structure=np.ones((3, 3), bool)) if split == 'components' else watershed_labels(fg, h)
     area = np.bincount(lab.ravel(), minlength=n + 1)[1:]
     keep = [k + 1 for k in np.argsort(-area, kind='stable') if area[k] >= min_area]
     m = np.stack([lab == k for k in keep]) if keep else np.zeros((0, *fg.shape), bool)
@@ -175,6 +179,44 @@ def instances_from_union(u:Tensor, min_area:int|None=None) -> Tensor:
 def default_min_area(h:int, w:int) -> int:
     "Smallest instance kept: 0.2% of the image, at least 4 pixels (8 pixels at 64x64)."
     return max(4, round(0.002 * h * w))
+
+
+# %% ../nbs/08c_mask_predictor.ipynb #79b33417
+_S8 = np.ones((3, 3), bool)
+
+def _saddles(lab:np.ndarray, dist:np.ndarray) -> dict:
+    "For each pair of 8-adjacent labels of `lab`, the highest `min(dist)` over the pixel pairs across their shared border."
+    H, W = lab.shape; sad = {}
+    for dy, dx in ((0, 1), (1, 0), (1, 1), (1, -1)):
+        ys, yd = slice(0, H - dy), slice(dy, H)
+        xs, xd = (slice(0, W - dx), slice(dx, W)) if dx >= 0 else (slice(-dx, W), slice(0, W + dx))
+        a, b, v = lab[ys, xs], lab[yd, xd], np.minimum(dist[ys, xs], dist[yd, xd])
+        m = (a > 0) & (b > 0) & (a != b)
+        for p, q, s in zip(a[m].tolist(), b[m].tolist(), v[m].tolist()):
+            k = (min(p, q), max(p, q)); sad[k] = max(sad.get(k, 0.), s)
+    return sad
+
+def _relabel(lab:np.ndarray) -> np.ndarray:
+    "Labels renumbered 1..n in order, 0 (background) kept."
+    return np.unique(np.append(0, lab), return_inverse=True)[1][1:].reshape(lab.shape)
+
+def watershed_labels(fg:np.ndarray, h:float=0.5) -> tuple[np.ndarray, int]:
+    "Label image and count: the watershed of `fg`'s inverted distance transform flooded from its peaks; neighbouring basins whose lower peak rises less than `h` above their saddle are merged."
+    dist = ndimage.distance_transform_edt(fg)
+    peaks = fg & (dist == ndimage.maximum_filter(dist, size=3))
+    markers, n = ndimage.label(peaks, structure=_S8)
+    cost = np.round((1 - dist / max(dist.max(), 1)) * 255).astype(np.uint8)
+    lab = np.where(fg, ndimage.watershed_ift(cost, markers.astype(np.int32), structure=_S8), 0)
+    comp, nc = ndimage.label(fg, structure=_S8)   # a basin never spans two components
+    lab = _relabel(np.where(fg, lab * (nc + 1) + comp, 0))
+    while True:  # merge the shallowest pair of basins until every pair is at least h deep
+        peak = ndimage.maximum(dist, lab, np.arange(lab.max() + 1))
+        depth = {k: min(peak[k[0]], peak[k[1]]) - s for k, s in _saddles(lab, dist).items()}
+        if not depth or min(depth.values()) >= h: break
+        p, q = min(depth, key=depth.get); lab[lab == q] = p
+    lab = _relabel(lab)
+    return lab, int(lab.max())
+
 
 # %% ../nbs/08c_mask_predictor.ipynb #4cdee991
 def _mask_data(cfg:MaskConfig, out:Path) -> Path:
@@ -223,8 +265,8 @@ def train_masks(cfg:MaskConfig, quiet:bool=False) -> Path:
 
 # %% ../nbs/08c_mask_predictor.ipynb #a2d52ec4
 class MaskPredictor:
-    "A trained mask predictor run: `union(x)` `(B, 1, H, W)`, `instances(x)` (list of `(n, H, W)`) and `predict(x)` (padded `a, valid`), all in [-1, 1]."
-    def __init__(self, path:Path|str, device:str='cpu', min_area:int|None=None):
+    "A trained mask predictor run: `union(x)` `(B, 1, H, W)`, `instances(x)` (list of `(n, H, W)`) and `predict(x)` (padded `a, valid`), all in [-1, 1]; `split` says how the union becomes instances (`instances_from_union`)."
+    def __init__(self, path:Path|str, device:str='cpu', min_area:int|None=None, split:str='watershed'):
         self.path = Path(path); cfg_file = self.path / 'config.json'
         if not cfg_file.exists():
             raise FileNotFoundError(f"mask run {self.path} does not exist or holds no config.json: train one with `instagan train-masks --out {self.path}`")
@@ -235,7 +277,8 @@ class MaskPredictor:
         self.cfg = MaskConfig(**{k: v for k, v in saved.items() if k in {f.name for f in fields(MaskConfig)}})
         self.model = Pix2Pix(self.cfg.ngf, self.cfg.n_down, self.cfg.ndf)
         self.model.load_state_dict(torch.load(self.path / 'model.pth', map_location='cpu', weights_only=True))
-        self.model.to(device).eval(); self.device, self.min_area = device, min_area
+        if split not in SPLITS: raise ValueError(f"split must be one of {', '.join(SPLITS)}, got {split!r}")
+        self.model.to(device).eval(); self.device, self.min_area, self.split = device, min_area, split
     @torch.no_grad()
     def union(self, x:Tensor) -> Tensor:
         "Predicted union `(B, 1, H, W)` in [-1, 1] of images `x` `(B, 3, H, W)` (resized to the U-Net's grid and back when needed)."
@@ -247,17 +290,17 @@ class MaskPredictor:
         if (hh, ww) != (h, w): u = F.interpolate(u, size=(h, w), mode='bilinear', align_corners=False)
         return u.cpu()
     def instances(self, x:Tensor, min_area:int|None=None) -> list[Tensor]:
-        "Instances of each image: connected components of its predicted union, largest first."
+        "Instances of each image: its predicted union split by `self.split`, largest first."
         u = self.union(x); ma = min_area if min_area is not None else self.min_area
-        return [instances_from_union(u[i, 0], ma) for i in range(u.shape[0])]
+        return [instances_from_union(u[i, 0], ma, self.split) for i in range(u.shape[0])]
     def predict(self, x:Tensor, min_area:int|None=None) -> tuple[Tensor, Tensor]:
         "Predicted instance masks `(B, N, H, W)` padded with -1 and `valid` `(B, N)`."
         return pad_masks(self.instances(x, min_area))
-    def __repr__(self): return f"MaskPredictor({self.path}: U-Net ngf {self.cfg.ngf}, {self.cfg.n_down} levels, trained at {self.cfg.size})"
+    def __repr__(self): return f"MaskPredictor({self.path}: U-Net ngf {self.cfg.ngf}, {self.cfg.n_down} levels, trained at {self.cfg.size}; split {self.split})"
 
-def load_mask_predictor(path:Path|str, device:str='cpu') -> MaskPredictor:
+def load_mask_predictor(path:Path|str, device:str='cpu', split:str='watershed') -> MaskPredictor:
     "Open a mask predictor run written by `train_masks` / `instagan train-masks`."
-    return MaskPredictor(path, device)
+    return MaskPredictor(path, device, split=split)
 
 # %% ../nbs/08c_mask_predictor.ipynb #4af868c5
 def match_instances(pred:Tensor, pvalid:Tensor, ref:Tensor, rvalid:Tensor) -> list[dict]:
@@ -311,7 +354,7 @@ def plot_mask_training(mrun:Path|str, smooth:int=10) -> plt.Figure:
     return fig
 
 def show_predictions(predictor:MaskPredictor, x:Tensor, a:Tensor|None=None, valid:Tensor|None=None, n:int=6, size:float=1.8) -> plt.Figure:
-    "Rows: input (with its ground-truth instances if given), predicted union, predicted instances (connected components)."
+    "Rows: input (with its ground-truth instances if given), predicted union, predicted instances (split by `predictor.split`)."
     n = min(n, x.shape[0]); u = predictor.union(x[:n]); inst = predictor.instances(x[:n])
     fig, axs = plt.subplots(3, n, figsize=(size * n, size * 3), squeeze=False)
     for i in range(n):

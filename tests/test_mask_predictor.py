@@ -47,6 +47,19 @@ def test_translate_predict_on_a_folder_without_masks(syn, mrun, run, tmp_path):
     xi, _ = FolderDataset(tmp_path / 'o', 'A_input', on_missing_masks='keep')[0]
     assert len(seg) == instances_from_union(pred.union(xi[None])[0, 0]).shape[0]
 
+def test_watershed_splits_overlapping_ellipses_that_components_merge(mrun):
+    yy, xx = torch.meshgrid(torch.arange(40.), torch.arange(40.), indexing='ij')
+    ell = lambda cy, cx: ((xx - cx) / 9) ** 2 + ((yy - cy) / 5) ** 2 <= 1
+    u = (ell(18, 11) | ell(22, 26)).float() * 2 - 1
+    assert instances_from_union(u, split='components').shape[0] == 1
+    ws = instances_from_union(u)                                    # the default
+    assert ws.shape[0] == 2
+    assert ws[0][18, 11] > 0 and ws[1][22, 26] > 0 or ws[1][18, 11] > 0 and ws[0][22, 26] > 0
+    assert ((ws > 0).sum(0) == (u > 0).long()).all()               # a partition of the union
+    assert instances_from_union(ell(20, 20).float() * 2 - 1).shape[0] == 1
+    assert MaskPredictor(mrun).split == 'watershed' and MaskPredictor(mrun, split='components').split == 'components'
+    with pytest.raises(ValueError, match='split must be one of'): MaskPredictor(mrun, split='cc')
+
 def test_translate_predict_errors(syn, mrun, run, tmp_path):
     with pytest.raises(ValueError, match='--masks predict and --mask-run'):
         run_command(['translate', '--run', str(run), '--images', str(syn / 'testA'), '--out', str(tmp_path / 'x'), '--masks', 'predict'])

@@ -21,10 +21,10 @@ from .metrics import evaluate, train_domain_classifier, load_paired, instance_io
 from .sequential import translate_sequential, matched_real
 
 # %% auto #0
-__all__ = ['ABLATIONS', 'FIG9', 'GRID_TRAIN', 'GRID_INFER', 'ABLATION_PRESETS', 'METRICS', 'KEYS', 'STEP_RUNS', 'Ablation',
-           'get_ablation', 'grid_cells', 'AblationPreset', 'get_preset', 'ablation_configs', 'train_or_resume',
-           'score_run', 'aggregate', 'results_markdown', 'comparison_figure', 'step_scores', 'AblationResult',
-           'ablation_data', 'ablate', 'step_table', 'metric_bars', 'write_figures', 'ablate_cli']
+__all__ = ['ABLATIONS', 'FIG9', 'REMEDIES', 'GRID_TRAIN', 'GRID_INFER', 'ABLATION_PRESETS', 'METRICS', 'KEYS', 'STEP_RUNS',
+           'Ablation', 'get_ablation', 'grid_cells', 'AblationPreset', 'get_preset', 'ablation_configs',
+           'train_or_resume', 'score_run', 'aggregate', 'results_markdown', 'comparison_figure', 'step_scores',
+           'AblationResult', 'ablation_data', 'ablate', 'step_table', 'metric_bars', 'write_figures', 'ablate_cli']
 
 # %% ../nbs/09_ablations.ipynb #7fb28fd1
 @dataclass(frozen=True)
@@ -48,11 +48,17 @@ ABLATIONS = {a.name: a for a in [
     Ablation('instagan_ctx_all', 'extra, not in the paper: InstaGAN + context loss, one step on all 4 instances', dict(model='instagan', ctx=True, one_step=True, ins_max=4)),
 ]}
 FIG9 = ('cyclegan', 'cyclegan_seg', 'instagan', 'instagan_ctx', 'instagan_ctx_seq', 'instagan_ctx_all')
+# remedies under test (`ablate(remedies=True)`): variants of the full method, scored beside it
+REMEDIES = {a.name: a for a in [
+    Ablation('instagan_ctx_seq_matched', 'the full method, with real samples cut to as many masks as the fake aggregate has at each step',
+             dict(model='instagan', ctx=True, one_step=False, ins_max=4, ins_per=2, real_masks='matched')),
+]}
 
 def get_ablation(name:str) -> Ablation:
     "The ablation called `name` (a clear error for unknown names)."
-    if name not in ABLATIONS: raise ValueError(f"unknown ablation configuration {name!r}; choose one of {', '.join(ABLATIONS)}")
-    return ABLATIONS[name]
+    known = {**ABLATIONS, **REMEDIES}
+    if name not in known: raise ValueError(f"unknown ablation configuration {name!r}; choose one of {', '.join(known)}")
+    return known[name]
 
 # %% ../nbs/09_ablations.ipynb #b512a3cf
 GRID_TRAIN = {'One': 'instagan_ctx', 'Seq': 'instagan_ctx_seq'}   # training runs of figure 10's rows
@@ -91,11 +97,13 @@ def get_preset(name:str) -> AblationPreset:
     if name not in ABLATION_PRESETS: raise ValueError(f"unknown ablation preset {name!r}; choose one of {', '.join(ABLATION_PRESETS)}")
     return ABLATION_PRESETS[name]
 
-def ablation_configs(preset:str='smoke', seed:int=0, out:Path|str|None=None, data:Path|str|None=None, **overrides) -> dict[str, TrainConfig]:
-    "The training configuration of every ablation run at `preset` and `seed` (run directories `out/runs/<name>/seed<seed>`)."
+def ablation_configs(preset:str='smoke', seed:int=0, out:Path|str|None=None, data:Path|str|None=None, remedies:bool=False,
+                     **overrides) -> dict[str, TrainConfig]:
+    "The training configuration of every ablation run (and with `remedies`, every remedy) at `preset` and `seed` (run directories `out/runs/<name>/seed<seed>`)."
     p = get_preset(preset)
+    todo = {**ABLATIONS, **(REMEDIES if remedies else {})}
     cfgs = {n: a.config(p.train_preset, **{**p.train, **overrides}, seed=seed, data=None if data is None else str(data),
-                        out=None if out is None else str(Path(out) / 'runs' / n / f'seed{seed}')) for n, a in ABLATIONS.items()}
+                        out=None if out is None else str(Path(out) / 'runs' / n / f'seed{seed}')) for n, a in todo.items()}
     unset = {k: None for k, v in {**p.train, **overrides}.items() if v is None}  # e.g. no time budget: `make_config` skips None values
     return {n: replace(c, **unset) for n, c in cfgs.items()}
 
@@ -248,7 +256,7 @@ def ablation_data(preset:str, out:Path|str) -> tuple[Path, Path]:
     return data, many
 
 def ablate(preset:str='smoke', out:Path|str='runs/ablate-smoke', seeds:int|None=None, data:Path|str|None=None,
-           many:Path|str|None=None, device:str='auto', figures:bool=True, verbose:bool=False) -> AblationResult:
+           many:Path|str|None=None, device:str='auto', figures:bool=True, verbose:bool=False, remedies:bool=False) -> AblationResult:
     "Train (skip complete, resume interrupted), score and tabulate every ablation run of `preset` for seeds 0..`seeds`-1 (default: the preset's); figures 9 and 10."
     p = get_preset(preset); seeds = p.seeds if seeds is None else seeds
     if seeds < 1: raise ValueError(f"seeds must be >= 1, got {seeds}")
@@ -259,10 +267,10 @@ def ablate(preset:str='smoke', out:Path|str='runs/ablate-smoke', seeds:int|None=
         if not data.is_dir(): raise FileNotFoundError(f"--data {data} does not exist (expected the folder layout trainA, trainA_seg, testA, ...)")
     many = Path(many) if many is not None else many_default
     if not (many / 'testA').is_dir(): raise FileNotFoundError(f"many-instance test set {many} has no testA folder")
-    configs = {s: ablation_configs(preset, s, out, data, device=device) for s in range(seeds)}
+    configs = {s: ablation_configs(preset, s, out, data, remedies, device=device) for s in range(seeds)}
     (out / 'ablation.json').write_text(json.dumps(dict(preset=preset, seeds=list(range(seeds)), data=str(data), many=str(many),
                                                        ablation_preset=asdict(p), runs={f'{n}/seed{s}': asdict(c) for s, cs in configs.items() for n, c in cs.items()}), indent=1, default=str))
-    status, n_runs, i = {}, seeds * len(ABLATIONS), 0
+    status, n_runs, i = {}, sum(len(cs) for cs in configs.values()), 0
     for s, cs in configs.items():
         for n, cfg in cs.items():
             i += 1; print(f"[{i}/{n_runs}] {n} seed {s}: ", end='', flush=True)
@@ -289,7 +297,7 @@ def ablate(preset:str='smoke', out:Path|str='runs/ablate-smoke', seeds:int|None=
                          iters_done=summ.get('iters_done'), iters_planned=summ.get('iters_planned')))
     t0 = time.perf_counter(); print('scoring... ', end='', flush=True)
     for s in range(seeds):
-        for n in FIG9: row('fig9', n, n, 'config', data, 'standard', s)
+        for n in FIG9 + tuple(REMEDIES if remedies else ()): row('fig9', n, n, 'config', data, 'standard', s)
         for label, run, k in grid_cells(): row('fig10', label, run, k, many, 'many' if many != data else 'standard', s)
     print(f'{time.perf_counter() - t0:.1f} s', flush=True)
     per_seed = pd.DataFrame(rows).astype({k: float for k in METRICS if any(k in r for r in rows)})
@@ -299,7 +307,7 @@ def ablate(preset:str='smoke', out:Path|str='runs/ablate-smoke', seeds:int|None=
           + results_markdown(table[table.section == 'fig9']) +
           f"\n## Figure 10: train x inference on many-instance scenes ({p.many[0]}-{p.many[1]} instances)\n\n"
           + results_markdown(table[table.section == 'fig10']))
-    steps = step_table(configs, data, p, dev)
+    steps = step_table(configs, data, p, dev, remedies)
     steps.to_csv(out / 'steps.csv', index=False)
     md += ("\n## Inside sequential translation (standard test set, 2 instances a step)\n\nMask IoU of the instances "
            "translated at step 1 and at step 2, and the discriminator's mean score (1 = real) on real samples and on each "
@@ -317,11 +325,12 @@ def ablate(preset:str='smoke', out:Path|str='runs/ablate-smoke', seeds:int|None=
 
 STEP_RUNS = {'Seq-trained, seq inference': 'instagan_ctx_seq', 'One-trained, seq inference': 'instagan_ctx'}
 
-def step_table(configs:dict, data:Path, p:AblationPreset, device:str='cpu') -> pd.DataFrame:
+def step_table(configs:dict, data:Path, p:AblationPreset, device:str='cpu', remedies:bool=False) -> pd.DataFrame:
     "`step_scores` of the sequentially trained run and of the one-step run (translated sequentially), one row per seed."
+    runs = {**STEP_RUNS, **({f'Seq-trained, {n}': n for n in REMEDIES} if remedies else {})}
     rows = [dict(section='steps', name=label, run=run, inference='seq ins_per=2', test='standard', seed=s,
                  **step_scores(cs[run].out, data, 2, p.size, device=device))
-            for s, cs in configs.items() for label, run in STEP_RUNS.items()]
+            for s, cs in configs.items() for label, run in runs.items()]
     return pd.DataFrame(rows)
 
 def metric_bars(table:pd.DataFrame, metrics:tuple=('mask_iou', 'bg_psnr', 'cls_score'), title:str='') -> plt.Figure:
@@ -363,8 +372,9 @@ def ablate_cli(preset:str='smoke',  # smoke (seconds, for tests), quick (CPU, 3 
                many:str=None,  # many-instance test set for figure 10's grid (default: generated under OUT/data-many)
                device:str='auto',  # auto, cpu or cuda
                no_figures:store_true=False,  # skip fig9.png and fig10.png
-               verbose:store_true=False):  # show each run's training output (default: into the run's train.log)
+               verbose:store_true=False,  # show each run's training output (default: into the run's train.log)
+               remedies:store_true=False):  # also train and score the remedies under test (REMEDIES), e.g. matched real masks
     "Train, score and tabulate every ablation configuration (section 3.2, figures 9 and 10): results.csv, results.md, fig9.png, fig10.png."
-    res = ablate(preset, out or f'runs/ablate-{preset}', seeds, data, many, device, not no_figures, verbose)
+    res = ablate(preset, out or f'runs/ablate-{preset}', seeds, data, many, device, not no_figures, verbose, remedies)
     print(results_markdown(res.table))
     return res

@@ -4,15 +4,20 @@
 
 # %% ../nbs/11_cli.ipynb #fe8952dd
 from __future__ import annotations
-import sys, importlib
+import sys, os, errno, argparse, importlib
 from fastcore.script import anno_parser
+from .core import InstaganError, OptionError
+import warnings
+# fastai's import calls torch.jit.script, which torch 2.9+ reports as deprecated on every command: not the user's concern
+warnings.filterwarnings('ignore', message=r'`torch.jit.script` is deprecated', category=FutureWarning)
 
 # %% auto #0
-__all__ = ['COMMANDS', 'UsageError', 'run_command', 'main']
+__all__ = ['COMMANDS', 'EXPECTED', 'UsageError', 'command_name', 'run_command', 'error_line', 'main']
 
 # %% ../nbs/11_cli.ipynb #fcc0aabf
 COMMANDS = {
     'data synthetic': ('instagan.data', 'synthetic_cli'),
+    'data check': ('instagan.data', 'check_cli'),
     'data ccp': ('instagan.datasets', 'ccp_cli'),
     'data coco': ('instagan.datasets', 'coco_cli'),
     'data mhp': ('instagan.datasets', 'mhp_cli'),
@@ -43,25 +48,59 @@ def _usage() -> str:
     return '\n'.join(lines)
 
 # %% ../nbs/11_cli.ipynb #bef3c669
-class UsageError(ValueError):
-    "A command line that names no known command; `main` prints it and exits with status 2."
+class UsageError(OptionError):
+    "A command line that names no known command, or options its command does not take: exit status 2."
+
+class _Parser(argparse.ArgumentParser):
+    "argparse that raises (one line) instead of printing its usage and exiting."
+    def error(self, message): raise UsageError(f"{message} ({self.prog} --help lists the options)")
+
+def _parser(f, name:str) -> argparse.ArgumentParser:
+    "fastcore's parser of command function `f`, refusing abbreviated long options and raising `UsageError`s."
+    p = anno_parser(f, prog=f'instagan {name}')
+    p.__class__, p.allow_abbrev = _Parser, False
+    return p
+
+def command_name(argv:list[str]) -> str:
+    "The command that `argv` names (`'data synthetic'`, `'train'`, ...), or its first word when it names none."
+    return ' '.join(argv[:2]) if ' '.join(argv[:2]) in COMMANDS else (argv[0] if argv else '')
 
 def run_command(argv:list[str]) -> object:
     "Run the command named by the first word(s) of `argv` with the rest as its options; returns its result."
     if not argv or argv[0] in ('-h', '--help'): print(_usage()); return None
-    name = ' '.join(argv[:2]) if ' '.join(argv[:2]) in COMMANDS else argv[0]
+    name = command_name(argv)
     if name not in COMMANDS:
         groups = sorted({k.split()[0] for k in COMMANDS})
-        raise UsageError(f"instagan: unknown command {' '.join(argv[:2])!r}; choose one of: " + ', '.join(sorted(COMMANDS)) if name not in groups
-                         else f"instagan: `instagan {name}` needs one of: " + ', '.join(k.split()[1] for k in COMMANDS if k.startswith(name + ' ')))
+        raise UsageError(f"unknown command {' '.join(argv[:2])!r}; choose one of: " + ', '.join(sorted(COMMANDS)) if name not in groups
+                         else f"`instagan {name}` needs one of: " + ', '.join(k.split()[1] for k in COMMANDS if k.startswith(name + ' ')))
     f = _load(name)
-    if f is None: raise UsageError(f"instagan: the command {name!r} is not available in this version")
+    if f is None: raise UsageError(f"the command {name!r} is not available in this version")
     rest = argv[len(name.split()):]
-    args = vars(anno_parser(f, prog=f'instagan {name}').parse_args(rest))
+    args = vars(_parser(f, name).parse_args(rest))
     args.pop('pdb', None); args.pop('xtra', None)
     return f(**args)
 
+EXPECTED = (InstaganError, FileNotFoundError, FileExistsError, PermissionError, NotADirectoryError, IsADirectoryError, ValueError)
+
+def _is_expected(e:BaseException) -> bool:
+    return isinstance(e, EXPECTED) or (isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EACCES, errno.EROFS))
+
+def error_line(e:BaseException) -> str:
+    "The one-line message of an expected failure (a full disk named as such)."
+    if isinstance(e, OSError) and e.errno == errno.ENOSPC: return f"the disk is full ({e.filename or e}): free some space and run again"
+    msg = str(e).strip().splitlines()
+    return (msg[0] if msg else type(e).__name__) + (' ...' if len(msg) > 1 else '')
+
 def main():
-    "Console entry point: `instagan <command> [options]`."
-    try: run_command(sys.argv[1:])
-    except UsageError as e: print(e, file=sys.stderr); sys.exit(2)
+    "Console entry point: `instagan <command> [options]`; expected failures are one line on stderr (`--debug` or INSTAGAN_DEBUG=1: the traceback)."
+    argv = sys.argv[1:]
+    debug = '--debug' in argv or os.environ.get('INSTAGAN_DEBUG', '') not in ('', '0')
+    argv = [a for a in argv if a != '--debug']
+    prog = f"instagan {command_name(argv)}".strip() if command_name(argv) in COMMANDS else 'instagan'
+    try: run_command(argv)
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr); sys.exit(130)
+    except BaseException as e:
+        if debug or not _is_expected(e): raise
+        print(f"{prog}: error: {error_line(e)}", file=sys.stderr)
+        sys.exit(2 if isinstance(e, OptionError) else 1)

@@ -11,8 +11,9 @@ import matplotlib.pyplot as plt
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['INSTANCE_COLOURS', 'check_size', 'to_unit', 'to_sym', 'mask_area', 'sort_by_area', 'mask_union', 'split_union',
-           'split_instances', 'pad_masks', 'overlay_masks', 'show_sample', 'show_batch']
+__all__ = ['INSTANCE_COLOURS', 'check_size', 'to_unit', 'to_sym', 'InstaganError', 'OptionError', 'check_positive', 'mask_area',
+           'sort_by_area', 'mask_union', 'split_union', 'split_instances', 'pad_masks', 'overlay_masks', 'show_sample',
+           'show_batch']
 
 # %% ../nbs/00_core.ipynb #e7c263ba
 def check_size(h:int, w:int|None=None, what:str='image size'):
@@ -32,6 +33,19 @@ def to_unit(t:Tensor) -> Tensor:
 def to_sym(t:Tensor) -> Tensor:
     "Map a tensor from [0, 1] to [-1, 1] (the network range)."
     return t * 2 - 1
+
+# %% ../nbs/00_core.ipynb #1e6bc8cb
+class InstaganError(Exception):
+    "An expected failure (bad data, a corrupt or foreign file, a full disk, divergence): reported as one line, exit status 1."
+
+class OptionError(InstaganError, ValueError):
+    "A bad option value: reported as one line, exit status 2."
+
+def check_positive(name:str, value, integer:bool=True):
+    "Raise an `OptionError` naming option `name` unless `value` is at least 1 (`integer`) or a positive finite number."
+    ok = value >= 1 if integer else (math.isfinite(value) and value > 0)
+    if not ok: raise OptionError(f"{name} must be {'at least 1' if integer else 'a positive finite number'}, got {value}")
+    return value
 
 # %% ../nbs/00_core.ipynb #8751a35f
 def mask_area(masks:Tensor, valid:Tensor|None=None) -> Tensor:

@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_learner.ipynb #c77376eb
 from __future__ import annotations
-import json, os, time, math, contextlib
+import json, os, time, math, contextlib, random, errno, warnings
 from dataclasses import dataclass, asdict, fields, replace
 from functools import partial
 from pathlib import Path
@@ -20,29 +20,36 @@ from fastai.callback.schedule import ParamScheduler, SchedNo, SchedLin, combine_
 from fastai.callback.progress import CSVLogger
 from fastai.optimizer import Adam
 from fastai.torch_core import params
-from .core import show_sample, split_union
-from .data import instagan_dls, make_synthetic, FolderDataset, save_sample
+from .core import show_sample, split_union, InstaganError, OptionError, check_positive
+from .data import instagan_dls, make_synthetic, FolderDataset, save_sample, check_data
 from .models import model_presets, MODEL_NAMES, count_params
 from .sequential import InstaGAN, ImagePool, TrainOptions, SequentialBatch, translate_sequential
 
 # %% auto #0
-__all__ = ['PRESETS', 'InstaGANLearner', 'LossTerm', 'loss_term_names', 'SkipValidation', 'TermsLogger', 'atomic_save',
-           'Checkpoint', 'checkpoint_state', 'load_checkpoint', 'fixed_samples', 'show_translations', 'SampleFigures',
-           'flat_then_linear', 'FittedSchedule', 'TrainConfig', 'config_from_dict', 'make_config', 'resolve_device',
-           'prepare_data', 'rank', 'init_distributed', 'distributed_dl', 'build_learner', 'train', 'translator', 'Run',
-           'load_run', 'train_cli', 'translate_cli', 'SavedTensorMeter', 'boxes_batch', 'measure_step', 'bench_cli',
-           'plot_losses']
+__all__ = ['PRESETS', 'OPTION_NAMES', 'TrainingDiverged', 'InstaGANLearner', 'LossTerm', 'loss_term_names', 'SkipValidation',
+           'TermsLogger', 'HistoryLogger', 'atomic_save', 'previous_checkpoint', 'Checkpoint', 'checkpoint_state',
+           'read_checkpoint', 'load_checkpoint', 'fixed_samples', 'show_translations', 'SampleFigures',
+           'flat_then_linear', 'FittedSchedule', 'TrainConfig', 'config_from_dict', 'make_config', 'option_flag',
+           'check_config', 'resolve_device', 'prepare_data', 'rank', 'init_distributed', 'distributed_dl',
+           'seed_everything', 'build_learner', 'train', 'translator', 'Run', 'load_run', 'train_cli', 'translate_cli',
+           'SavedTensorMeter', 'boxes_batch', 'measure_step', 'bench_cli', 'plot_losses']
 
 # %% ../nbs/06_learner.ipynb #bab14c6f
+class TrainingDiverged(InstaganError):
+    "A loss became non-finite or exploded past `InstaGANLearner.loss_bound`: training stops, the last good checkpoint stays."
+
 class InstaGANLearner(Learner):
     "A fastai `Learner` whose batch step runs InstaGAN's sequential G and D updates (eq. 10) for both directions."
     def __init__(self, dls, model:InstaGAN, opts:TrainOptions|None=None, lr_g:float=2e-4, lr_d:float=2e-4,
-                 pool_size:int=50, amp:str|None=None, channels_last:bool=False, **kwargs):
+                 pool_size:int=50, amp:str|None=None, channels_last:bool=False, seed:int|None=None, loss_bound:float=1e4, **kwargs):
+        "`loss_bound`: a G or D loss (or a weight) above it, or not finite, stops training with `TrainingDiverged`; a healthy run stays below 100."
+
         opt_func = partial(Adam, mom=0.5, sqr_mom=0.999, eps=1e-8, wd=0.)
         super().__init__(dls, model, loss_func=lambda *a: torch.zeros(()), opt_func=opt_func, lr=lr_g,
                          splitter=lambda m: [params(m.G_AB) + params(m.G_BA)], **kwargs)
         self.opts, self.lr_g, self.lr_d, self.opt_d = opts or TrainOptions(), lr_g, lr_d, None
-        self.pools = {'AB': ImagePool(pool_size), 'BA': ImagePool(pool_size)}
+        self.pools = {d: ImagePool(pool_size, seed=None if seed is None else seed + i) for i, d in enumerate(('AB', 'BA'))}
+        self.loss_bound, self.resume_epoch = loss_bound, 0
         self.amp, self.channels_last, self.loss_terms = amp, channels_last, {}
         if amp not in (None, 'bf16', 'fp16'): raise ValueError(f"amp must be None, 'bf16' or 'fp16', got {amp!r}")
         self.scaler = None  # fp16 only: created with the optimisers, on the data's device type
@@ -58,6 +65,19 @@ class InstaGANLearner(Learner):
 
     def _device_type(self) -> str:
         return 'cuda' if self.dls.device is not None and torch.device(self.dls.device).type == 'cuda' else 'cpu'
+
+    def _check_loss(self, which:str, loss:Tensor):
+        v = float(loss.detach())
+        if not math.isfinite(v) or abs(v) > self.loss_bound:
+            raise TrainingDiverged(f"training diverged at epoch {self.epoch + 1}, iteration {self.iter + 1}: the {which} loss is {v:.3g} "
+                                   f"(bound {self.loss_bound:g}); the last good checkpoint is kept (try a smaller learning rate, --lr/--lr-d)")
+
+    def _check_weights(self):
+        "A generator driven by a huge learning rate saturates (tanh) and its losses stay bounded: its weights do not."
+        big = max(float(p.detach().abs().max()) for p in self.model.parameters())
+        if not math.isfinite(big) or big > self.loss_bound:
+            raise TrainingDiverged(f"training diverged at epoch {self.epoch + 1}, iteration {self.iter + 1}: a weight reached {big:.3g} "
+                                   f"(bound {self.loss_bound:g}); the last good checkpoint is kept (try a smaller learning rate, --lr/--lr-d)")
 
     def _split(self, b):
         # a batch is (x_A, a_A, valid_A, x_B, a_B, valid_B): A side as "input", B side as "target" for fastai's bookkeeping
@@ -101,6 +121,7 @@ class InstaGANLearner(Learner):
             for D in ds: D.requires_grad_(False)
             with self._autocast(): loss, terms, fakes = seq.generator_losses(m) if m < seq.n_steps else (None, {}, {})
             if not fakes and self.world == 1: continue
+            if fakes: self._check_loss('generator', loss)
             self.loss_grad, self.pred = (loss if fakes else sum(p.sum() * 0 for p in self.opt.all_params(with_grad=False).map(lambda o: o[0]))), fakes
             self.loss = self.loss_grad.detach()
             self('after_loss')
@@ -112,6 +133,7 @@ class InstaGANLearner(Learner):
             self.opt_d.set_hypers(lr=self.opt.hypers[-1]['lr'] * self.lr_d / self.lr_g)
             if fakes:
                 with self._autocast(): d_loss, d_terms = seq.discriminator_losses(fakes, self.pools)
+                self._check_loss('discriminator', d_loss)
                 (self.scaler.scale(d_loss) if self.scaler else d_loss).backward()
             self._sync_grads(d_params)
             if self.scaler: self.scaler.step(self._scaler_views['D']); self.scaler.update()
@@ -120,6 +142,7 @@ class InstaGANLearner(Learner):
             if not fakes: continue
             seq.advance(fakes); n += 1
             for k, v in {**terms, **d_terms, 'G': loss.detach()}.items(): sums[k] = sums.get(k, 0.) + float(v)
+        if self.training: self._check_weights()
         self.loss_terms = {k: v / max(n, 1) for k, v in sums.items()}
         self.loss = torch.tensor(self.loss_terms.get('G', 0.))
 
@@ -154,37 +177,77 @@ class SkipValidation(Callback):
     order = 0
     def before_validate(self): raise CancelValidException()
 
+def _replayed(learn) -> bool:
+    "True while fastai replays an epoch that a resumed run already finished (`fit(start_epoch=...)` skips it)."
+    return learn.epoch < getattr(learn, 'resume_epoch', 0)
+
 class TermsLogger(Callback):
-    "Append each training iteration's loss terms to `fname` (CSV) and show them on the progress bar."
+    "Append each training iteration's loss terms to `fname` (CSV) and show them on the progress bar; a resume keeps each iteration once."
     order = 65  # after ProgressCallback
     def __init__(self, fname:Path|str, resume:bool=False): self.fname, self.resume = Path(fname), resume
     def before_fit(self):
         self.keys = None
         if not self.resume and self.fname.exists(): self.fname.unlink()
+        if self.resume and self.fname.exists():  # drop the iterations of the epoch the kill interrupted: they are trained again
+            lines = self.fname.read_text().splitlines()
+            keep = lines[:1] + [l for l in lines[1:] if l.split(',')[0].isdigit() and int(l.split(',')[0]) < self.learn.resume_epoch]
+            self.fname.write_text(''.join(l + '\n' for l in keep))
+            if keep: self.keys = keep[0].split(',')[3:]
     def after_batch(self):
         if not self.training or not self.learn.loss_terms: return
         t = self.learn.loss_terms
         if self.keys is None:
             self.keys = list(t)
-            if not self.fname.exists(): self.fname.write_text(','.join(['epoch', 'iter', 'lr'] + self.keys) + '\n')
+            if not self.fname.exists() or not self.fname.stat().st_size: self.fname.write_text(','.join(['epoch', 'iter', 'lr'] + self.keys) + '\n')
+        it = self.epoch * self.n_iter + self.iter + 1  # counted from the run's start, across resumes
         with self.fname.open('a') as f:
-            f.write(','.join([str(self.epoch), str(self.train_iter), f"{self.opt.hypers[-1]['lr']:.3g}"] +
+            f.write(','.join([str(self.epoch), str(it), f"{self.opt.hypers[-1]['lr']:.3g}"] +
                              [f"{t.get(k, float('nan')):.5f}" for k in self.keys]) + '\n')
         pb = getattr(getattr(self.learn, 'progress', None), 'pbar', None)
         if pb is not None: pb.comment = ' '.join(f'{k} {v:.3f}' for k, v in t.items())
 
-def atomic_save(obj, path:Path|str):
-    "torch.save `obj` to a temporary file beside `path`, then rename it into place (never half written)."
+class HistoryLogger(CSVLogger):
+    "fastai's `CSVLogger` that a resume continues: one header, and each epoch once (not the ones fastai replays)."
+    def before_fit(self):
+        f = self.path / self.fname
+        if self.append and f.exists() and f.stat().st_size:
+            lines = f.read_text().splitlines()
+            f.write_text(''.join(l + '\n' for l in lines[:1] + [l for l in lines[1:] if l.split(',')[0].isdigit()
+                                                                 and int(l.split(',')[0]) < self.learn.resume_epoch]))
+            self.file = f.open('a')
+            self.old_logger, self.learn.logger = self.logger, self._write_line
+        else: super().before_fit()
+    def _write_line(self, log):
+        if str(log[0]).isdigit() and int(log[0]) < getattr(self.learn, 'resume_epoch', 0): return  # a replayed epoch: stub values
+        super()._write_line(log)
+
+def atomic_save(obj, path:Path|str, keep_previous:bool=False):
+    "torch.save `obj` to a temporary file beside `path`, then rename it into place (never half written); `keep_previous` keeps the old file as `<name>.prev`."
     path = Path(path); tmp = path.with_name(path.name + '.tmp')
-    torch.save(obj, tmp)
-    with open(tmp, 'rb') as f: os.fsync(f.fileno())
+    try:
+        torch.save(obj, tmp)
+        with open(tmp, 'rb') as f: os.fsync(f.fileno())
+    except BaseException as e:
+        tmp.unlink(missing_ok=True)
+        full = isinstance(e, OSError) and e.errno == errno.ENOSPC or 'unexpected pos' in str(e) or 'No space left' in str(e)
+        if full: raise InstaganError(f"could not write {path}: the disk is full (free some space, then --resume; "
+                                     f"{'the previous checkpoint is intact' if path.exists() else 'nothing was written'})") from None
+        if isinstance(e, (OSError, RuntimeError)): raise InstaganError(f"could not write {path}: {e}") from None
+        raise
+    if keep_previous and path.exists(): os.replace(path, previous_checkpoint(path))
     os.replace(tmp, path)
 
+def previous_checkpoint(path:Path|str) -> Path:
+    "Where the checkpoint before `path` is kept (`checkpoint.pth` -> `checkpoint.prev.pth`)."
+    path = Path(path); return path.with_name(path.stem + '.prev' + path.suffix)
+
 class Checkpoint(Callback):
-    "After every epoch, write models, both optimisers, image pools, epoch and config atomically to `path`."
+    "After every epoch, write models, both optimisers, image pools, epoch and config atomically to `path`, keeping the one before."
     order = 70
     def __init__(self, path:Path|str, config:dict|None=None): self.path, self.config = Path(path), config or {}
-    def after_epoch(self): atomic_save(checkpoint_state(self.learn, self.epoch, self.config), self.path)
+    def after_epoch(self):
+        if _replayed(self.learn): return  # never overwrite a checkpoint with an epoch that was only replayed
+        atomic_save(checkpoint_state(self.learn, self.epoch, self.config), self.path, keep_previous=True)
 
 def _plain(o):
     "fastai's optimiser state with its `L` lists turned into plain lists, so `torch.load(weights_only=True)` reads it."
@@ -198,10 +261,28 @@ def checkpoint_state(learn:InstaGANLearner, epoch:int, config:dict|None=None) ->
             'pools': {k: p.state_dict() for k, p in learn.pools.items()}, 'epoch': epoch, 'config': config or {},
             **getattr(learn, 'progress_state', {})}  # iterations and seconds trained so far (`FittedSchedule`)
 
+def read_checkpoint(path:Path|str) -> dict:
+    "Load a checkpoint written by `Checkpoint`, raising an `InstaganError` that names the file when it is corrupt, truncated or foreign."
+    path = Path(path)
+    try: ck = torch.load(path, map_location='cpu', weights_only=True)
+    except FileNotFoundError: raise
+    except Exception as e:
+        raise InstaganError(f"checkpoint {path} is corrupt or truncated ({str(e).splitlines()[0][:120]})") from None
+    if not isinstance(ck, dict) or not {'model', 'opt_g', 'opt_d', 'epoch'} <= set(ck):
+        raise InstaganError(f"{path} is not an instagan training checkpoint (no model/optimiser/epoch entries)")
+    return ck
+
 def load_checkpoint(learn:InstaGANLearner, path:Path|str) -> int:
-    "Restore models, optimisers and pools from `path`; returns the epoch it finished."
-    ck = torch.load(path, map_location='cpu', weights_only=True)
-    learn.model.load_state_dict(ck['model'])
+    "Restore models, optimisers and pools from `path` (or, if it is corrupt, from the previous checkpoint); returns the epoch it finished."
+    path = Path(path)
+    try: ck = read_checkpoint(path)
+    except (InstaganError, FileNotFoundError) as e:
+        prev = previous_checkpoint(path)
+        if not prev.exists(): raise
+        print(f"{e}; resuming from the previous checkpoint {prev}")
+        ck = read_checkpoint(prev)
+    try: learn.model.load_state_dict(ck['model'])
+    except RuntimeError as e: raise InstaganError(f"checkpoint {path} does not fit this run's networks: {str(e).splitlines()[0][:160]}") from None
     if learn.opt is None: learn.create_opt()
     learn.opt.load_state_dict(ck['opt_g']); learn.opt_d.load_state_dict(ck['opt_d'])
     for k, p in learn.pools.items(): p.load_state_dict(ck['pools'][k])
@@ -254,6 +335,7 @@ class SampleFigures(Callback):
     def __init__(self, folder:Path|str, samples:dict, ins_per:int|None=2):
         self.folder, self.samples, self.ins_per = Path(folder), samples, ins_per
     def after_epoch(self):
+        if _replayed(self.learn): return
         self.folder.mkdir(parents=True, exist_ok=True)
         fig = show_translations(self.model, self.samples, self.ins_per, title=f'epoch {self.epoch + 1}')
         fig.savefig(self.folder / f'epoch_{self.epoch + 1:03d}.png', dpi=80); plt.close(fig)
@@ -339,14 +421,33 @@ def config_from_dict(d:dict) -> TrainConfig:
 
 def make_config(preset:str='quick', **overrides) -> TrainConfig:
     "The `preset`'s configuration with `overrides` (None values are ignored)."
-    if preset not in PRESETS: raise ValueError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
+    if preset not in PRESETS: raise OptionError(f"unknown --preset {preset!r}; choose one of {', '.join(PRESETS)}")
     names = {f.name for f in fields(TrainConfig)}
     bad = set(overrides) - names
     if bad: raise ValueError(f"unknown settings {sorted(bad)}")
     cfg = TrainConfig(preset=preset, **PRESETS[preset])
-    cfg = replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
-    if cfg.model not in MODEL_NAMES: raise ValueError(f"unknown model {cfg.model!r}; choose one of {', '.join(MODEL_NAMES)}")
-    if cfg.ins_per < 1 or cfg.ins_max < 1: raise ValueError("ins_per and ins_max must be >= 1")
+    return check_config(replace(cfg, **{k: v for k, v in overrides.items() if v is not None}))
+
+OPTION_NAMES = {'lr_g': '--lr', 'lr_d': '--lr-d', 'bs': '--bs', 'epochs': '--epochs', 'iters': '--iters', 'ins_per': '--ins-per',
+                'ins_max': '--ins-max', 'size': '--size', 'time_budget': 'time_budget', 'pool_size': 'pool_size'}
+
+def option_flag(key:str) -> str:
+    "The command-line flag of `TrainConfig` field `key` (`lr_g` -> `--lr`, `ins_per` -> `--ins-per`)."
+    return OPTION_NAMES.get(key, '--' + key.replace('_', '-'))
+
+def check_config(cfg:TrainConfig) -> TrainConfig:
+    "Raise an `OptionError` naming the option of the first value of `cfg` that cannot work, before any work starts."
+    if cfg.model not in MODEL_NAMES: raise OptionError(f"unknown --model {cfg.model!r}; choose one of {', '.join(MODEL_NAMES)}")
+    for k in ('bs', 'epochs', 'ins_per', 'ins_max'): check_positive(OPTION_NAMES[k], getattr(cfg, k))
+    if cfg.iters is not None: check_positive('--iters', cfg.iters)
+    for k in ('lr_g', 'lr_d'): check_positive(OPTION_NAMES[k], getattr(cfg, k), integer=False)
+    if cfg.time_budget is not None: check_positive('time_budget', cfg.time_budget, integer=False)
+    if cfg.size < 8 or cfg.size % 4:
+        raise OptionError(f"--size {cfg.size}: image sizes must be multiples of 4 (the generator halves them twice) and at least 8")
+    if cfg.amp not in (None, 'bf16', 'fp16'): raise OptionError(f"--amp must be bf16, fp16 or none, got {cfg.amp!r}")
+    if cfg.pool_size < 0: raise OptionError(f"pool_size must be 0 or more, got {cfg.pool_size}")
+    if cfg.init not in ('normal', 'default'): raise OptionError(f"init must be 'normal' or 'default', got {cfg.init!r}")
+    if cfg.real_masks not in ('all', 'matched'): raise OptionError(f"real_masks must be 'all' or 'matched', got {cfg.real_masks!r}")
     return cfg
 
 # %% ../nbs/06_learner.ipynb #6d8b9e20
@@ -390,9 +491,14 @@ def distributed_dl(dl):
             dist.broadcast(t, rank); return t.cpu().tolist()
     return _DL(dl)
 
+def seed_everything(seed:int):
+    "Seed Python's `random` (fastai's shuffling draws from it), numpy and torch (weights, augmentations)."
+    random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
+
 def build_learner(cfg:TrainConfig, out:Path, root:Path, resume:bool=False) -> InstaGANLearner:
     "The learner of a run: data loaders, networks, optimisers and all callbacks, as `cfg` says."
     dev = init_distributed(cfg.device)  # a no-op unless launched by torchrun / accelerate launch
+    seed_everything(cfg.seed)  # data order, augmentations, initial weights and image pools: the same seed, the same run
     dls = instagan_dls(root, size=cfg.size, load_size=cfg.load_size, bs=cfg.bs, ins_max=cfg.ins_max, seed=cfg.seed,
                        device=dev, n_train=None if cfg.iters is None else cfg.iters * cfg.bs)
     if dist.is_initialized(): dls.loaders[0] = distributed_dl(dls.train)
@@ -403,9 +509,9 @@ def build_learner(cfg:TrainConfig, out:Path, root:Path, resume:bool=False) -> In
     ins_per = None if cfg.one_step else cfg.ins_per
     cbs = [SkipValidation()]
     if rank() == 0:  # one process writes the run's files
-        cbs += [TermsLogger(out / 'losses.csv', resume), CSVLogger('history.csv', append=resume),
+        cbs += [TermsLogger(out / 'losses.csv', resume), HistoryLogger('history.csv', append=resume),
                 SampleFigures(out / 'samples', fixed_samples(root, cfg.size), ins_per), Checkpoint(out / 'checkpoint.pth', asdict(cfg))]
-    learn = InstaGANLearner(dls, model, opts, cfg.lr_g, cfg.lr_d, cfg.pool_size, cfg.amp, cfg.channels_last, path=out,
+    learn = InstaGANLearner(dls, model, opts, cfg.lr_g, cfg.lr_d, cfg.pool_size, cfg.amp, cfg.channels_last, cfg.seed, path=out,
                             metrics=[LossTerm(k) for k in loss_term_names(cfg.model, cfg.ctx)], cbs=cbs)
     if rank() > 0: learn.remove_cb(learn.progress)
     return learn
@@ -413,26 +519,40 @@ def build_learner(cfg:TrainConfig, out:Path, root:Path, resume:bool=False) -> In
 # %% ../nbs/06_learner.ipynb #e38431a9
 def train(cfg:TrainConfig, resume:bool=False, quiet:bool=False) -> Path:
     "Train a run as `cfg` says (resuming its checkpoint if `resume`); returns the run directory."
-    torch.manual_seed(cfg.seed); np.random.seed(cfg.seed)
+    check_config(cfg)
     out = Path(cfg.out or f"runs/{cfg.preset}-{cfg.model}-{time.strftime('%Y%m%d-%H%M%S')}")
     ck = out / 'checkpoint.pth'
-    if ck.exists() and not resume:
+    has_ck = ck.exists() or previous_checkpoint(ck).exists()
+    if has_ck and not resume:
         raise FileExistsError(f"{out} already holds a run; pass --resume to continue it or choose another --out")
-    if resume and not ck.exists(): raise FileNotFoundError(f"--resume: no checkpoint at {ck}")
+    if resume and not has_ck:
+        print(f"--resume: {out} holds no checkpoint yet, so the run starts from scratch"); resume = False
+    cfg = replace(cfg, out=str(out))
+    if resume:
+        saved = config_from_dict(json.loads((out / 'config.json').read_text()))
+        clash = [k for k in ('model', 'ctx', 'one_step', 'ins_max', 'ins_per', 'size', 'bs', 'iters', 'ngf', 'n_blocks', 'ndf',
+                             'lr_g', 'lr_d', 'amp', 'seed', 'data', 'init', 'joint_l1', 'real_masks') if getattr(cfg, k) != getattr(saved, k)]
+        if clash: raise OptionError(f"--resume: {', '.join(f'{option_flag(k)} {getattr(cfg, k)}' for k in clash)} contradicts the run's "
+                                    f"saved {', '.join(f'{k}={getattr(saved, k)}' for k in clash)} in {out / 'config.json'} "
+                                    "(drop the option to continue the run as it was, or train a new run with another --out)")
+        if (out / 'summary.json').exists() and cfg.epochs <= saved.epochs:
+            print(f"{out} is a finished run ({saved.epochs} epochs): nothing to do (--epochs N with a larger N trains it further)")
+            return out
     out.mkdir(parents=True, exist_ok=True)
-    if resume:  # (every process reads the same saved configuration)  # the saved configuration wins, except the stopping point and where things run
-        saved = json.loads((out / 'config.json').read_text())
-        cfg = replace(config_from_dict(saved), epochs=cfg.epochs, device=cfg.device, time_budget=cfg.time_budget, out=str(out))
-    else: cfg = replace(cfg, out=str(out))
     init_distributed(cfg.device)
     if rank() == 0:
         root = prepare_data(cfg, out)
+        report = check_data(root)  # every image and mask once, before the first epoch
+        if not quiet or not report.ok: print(report.summary())
+        if not report.ok: raise InstaganError(f"{len(report.problems)} problem(s) in the data {root}, the first: {report.problems[0]} "
+                                              f"(`instagan data check {root}` lists them)")
         (out / 'config.json').write_text(json.dumps({**asdict(cfg), 'data_root': str(Path(root).resolve())}, indent=1))
     if dist.is_initialized(): dist.barrier()  # the other processes wait for the data, then find it ready
     if rank() > 0: root = prepare_data(cfg, out)
     learn = build_learner(cfg, out, root, resume)
     start = 0
     if resume: start = load_checkpoint(learn, ck) + 1
+    learn.resume_epoch = start
     done = getattr(learn, 'progress_state', {})
     sched = FittedSchedule(flat_then_linear(cfg.lr_g), cfg.time_budget, done.get('elapsed_s', 0.), done.get('iters', 0))
     t0 = time.perf_counter()
@@ -503,9 +623,9 @@ def load_run(path:Path|str, device:str='cpu') -> Run:
 
 # %% ../nbs/06_learner.ipynb #5212594e
 @call_parse
-def train_cli(preset:str='quick',  # smoke (under a minute), quick (CPU, <= 10 min) or paper (GPU)
+def train_cli(preset:str=None,  # smoke (under a minute), quick (the default: CPU, <= 10 min) or paper (GPU)
               data:str=None,  # data root in the folder layout; default: the synthetic benchmark
-              model:str='instagan',  # instagan, cyclegan or cyclegan_seg
+              model:str=None,  # instagan (the default), cyclegan or cyclegan_seg
               no_ctx:store_true=False,  # drop the context preserving loss
               one_step:store_true=False,  # translate all instances in one step (no sequential mini-batches)
               ins_max:int=None,  # at most this many instances per training image
@@ -514,22 +634,34 @@ def train_cli(preset:str='quick',  # smoke (under a minute), quick (CPU, <= 10 m
               bs:int=None,  # batch size
               epochs:int=None,  # epochs (constant learning rate for the first half, then linear decay)
               iters:int=None,  # iterations per epoch (default: the preset's)
+              lr:float=None,  # generator learning rate (default 2e-4)
+              lr_d:float=None,  # discriminator learning rate (default 2e-4, as the official code)
               amp:str=None,  # mixed precision: bf16 or fp16 (GPU); 'none' to switch off
               channels_last:store_true=False,  # channels-last memory format
               device:str='auto',  # auto, cpu, cuda, cuda:1
               seed:int=None,  # random seed
               out:str=None,  # run directory (default runs/<preset>-<model>-<time>)
-              resume:store_true=False):  # continue the run in --out from its last checkpoint
+              resume:store_true=False):  # continue the run in --out from its last checkpoint, with its own settings
     "Train InstaGAN (or a baseline) and print where its results figure and checkpoint are."
-    cfg = make_config(preset, data=data, model=model, ctx=False if no_ctx else None, one_step=one_step or None,
-                      ins_max=ins_max, ins_per=ins_per, size=size, bs=bs, epochs=epochs, iters=iters,
-                      amp=None if amp is None else (None if amp == 'none' else amp), channels_last=channels_last or None,
-                      device=device, seed=seed, out=out)
-    if amp == 'none': cfg = replace(cfg, amp=None)
+    given = dict(preset=preset, data=data, model=model, ctx=False if no_ctx else None, one_step=one_step or None,
+                 ins_max=ins_max, ins_per=ins_per, size=size, bs=bs, epochs=epochs, iters=iters, lr_g=lr, lr_d=lr_d,
+                 amp=None if amp in (None, 'none') else amp, channels_last=channels_last or None, seed=seed)
+    given = {k: v for k, v in given.items() if v is not None}
+    if amp == 'none': given['amp'] = None
+    if resume and out is None: raise OptionError("--resume needs --out: the run directory to continue")
+    if resume and (Path(out) / 'config.json').exists():  # the run's own settings; what the command line says must agree with them
+        saved = json.loads((Path(out) / 'config.json').read_text())
+        clash = [k for k, v in given.items() if k not in ('epochs',) and saved.get(k, v) != v]
+        if clash: raise OptionError(f"--resume: {', '.join(f'{option_flag(k)} {given[k]}' for k in clash)} "
+                                    f"contradicts the run's saved {', '.join(f'{k}={saved[k]}' for k in clash)} (drop it to continue the run as it was)")
+        cfg = check_config(replace(config_from_dict(saved), epochs=given.get('epochs', saved['epochs']), device=device, out=out))
+    else:
+        cfg = make_config(given.pop('preset', 'quick'), **{k: v for k, v in given.items() if k != 'amp'}, device=device, out=out)
+        if 'amp' in given: cfg = replace(cfg, amp=given['amp'])
     run = train(cfg, resume=resume)
     if not (run / 'summary.json').exists(): return run  # a non-zero rank of a distributed run: rank 0 reports
     s = json.loads((run / 'summary.json').read_text())
-    print(f"done in {s['wall_s']:.0f} s ({s['iters_done']} of {s['iters_planned']} iterations"
+    print(f"done in {s['wall_s']:.0f} s ({s.get('iters_done')} of {s.get('iters_planned')} iterations"
           + (", the schedule fitted to the time budget" if s['stopped_by_budget'] else '') + ")")
     if 'mask_iou' in s:
         print(f"mask IoU against the ideal translation: {s['mask_iou']:.3f} (untouched input masks: {s['mask_iou_identity']:.3f}); "

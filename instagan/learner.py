@@ -267,7 +267,7 @@ def read_checkpoint(path:Path|str) -> dict:
     try: ck = torch.load(path, map_location='cpu', weights_only=True)
     except FileNotFoundError: raise
     except Exception as e:
-        raise InstaganError(f"checkpoint {path} is corrupt or truncated ({str(e).splitlines()[0][:120]})") from None
+        raise InstaganError(f"checkpoint {path} is corrupt or truncated ({str(e).splitlines()[0].split('. ')[0][:120]})") from None
     if not isinstance(ck, dict) or not {'model', 'opt_g', 'opt_d', 'epoch'} <= set(ck):
         raise InstaganError(f"{path} is not an instagan training checkpoint (no model/optimiser/epoch entries)")
     return ck
@@ -598,17 +598,23 @@ class Run:
     def __init__(self, path:Path|str, device:str='cpu'):
         self.path = Path(path)
         if not (self.path / 'config.json').exists(): raise FileNotFoundError(f"{self.path} is not a run directory (no config.json)")
-        saved = json.loads((self.path / 'config.json').read_text())
+        try: saved = json.loads((self.path / 'config.json').read_text())
+        except json.JSONDecodeError as e: raise InstaganError(f"{self.path / 'config.json'} is not valid JSON ({e})") from None
         self.data_dir = Path(saved.pop('data_root', saved.get('data') or ''))
         self.config = saved
         self.cfg = cfg = config_from_dict(saved)
         self.model = InstaGAN(cfg.model, cfg.ngf, cfg.n_blocks, cfg.ndf)
         weights = self.path / 'model.pth'
-        if weights.exists(): state = torch.load(weights, map_location='cpu', weights_only=True)
-        elif (self.path / 'checkpoint.pth').exists():
-            state = torch.load(self.path / 'checkpoint.pth', map_location='cpu', weights_only=True)['model']
+        if weights.exists():
+            try: state = torch.load(weights, map_location='cpu', weights_only=True)
+            except Exception as e: raise InstaganError(f"{weights} is corrupt or truncated ({str(e).splitlines()[0][:100]})") from None
+        elif (self.path / 'checkpoint.pth').exists(): state = read_checkpoint(self.path / 'checkpoint.pth')['model']
         else: raise FileNotFoundError(f"{self.path} holds no model.pth or checkpoint.pth")
-        self.model.load_state_dict(state); self.model.to(device).eval()
+        try: self.model.load_state_dict(state)
+        except (RuntimeError, AttributeError, TypeError) as e:
+            raise InstaganError(f"{weights} does not hold this run's {cfg.model} networks (ngf {cfg.ngf}, {cfg.n_blocks} blocks, ndf {cfg.ndf}): "
+                                f"{str(e).splitlines()[0][:120]}") from None
+        self.model.to(device).eval()
         self.ins_per = None if cfg.one_step else cfg.ins_per
     @property
     def complete(self) -> bool: return (self.path / 'summary.json').exists()

@@ -53,3 +53,32 @@ def test_checkpoint_is_never_half_written(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt): atomic_save({"epoch": 2, "w": torch.zeros(3)}, path)
     monkeypatch.setattr(torch, "save", real_save)
     assert torch.load(path, weights_only=True)["epoch"] == 1  # the previous checkpoint is intact
+
+@pytest.mark.slow
+def test_soak_kill_and_resume_five_times(tmp_path):
+    "A smoke run killed with SIGKILL at 5 random moments and resumed each time ends complete, with exact logs and sound weights."
+    import random
+    out, rng = tmp_path / "run", random.Random(0)
+    cmd = [INSTAGAN, "train", "--preset", "smoke", "--epochs", "12", "--out", str(out)]
+    env = {**ENV, "OMP_NUM_THREADS": "1"}
+    kills = 0
+    for attempt in range(5):
+        resume = ["--resume"] if (out / "config.json").exists() else []
+        proc = subprocess.Popen(cmd + resume, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        time.sleep(rng.uniform(3, 12))                            # imports take a few seconds; then somewhere in training
+        if proc.poll() is None: proc.send_signal(signal.SIGKILL); kills += 1
+        proc.wait()
+    p = subprocess.run(cmd + ["--resume"], capture_output=True, text=True, timeout=600, env=env)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert kills >= 3, f"only {kills} of the 5 attempts were killed mid-run"
+    assert not list(out.glob("*.tmp"))
+    hist = [l.split(",")[0] for l in (out / "history.csv").read_text().splitlines()]
+    assert hist == ["epoch"] + [str(e) for e in range(12)], hist
+    rows = [l.split(",") for l in (out / "losses.csv").read_text().splitlines()[1:]]
+    assert [int(r[1]) for r in rows] == list(range(1, 12 * 3 + 1))   # each iteration once, numbered from the run's start
+    assert [int(r[0]) for r in rows] == [i // 3 for i in range(12 * 3)]
+    ck = torch.load(out / "checkpoint.pth", weights_only=True)
+    assert ck["epoch"] == 11 and ck["iters"] == 36
+    w = torch.load(out / "model.pth", weights_only=True)
+    assert all(torch.isfinite(v).all() for v in w.values() if v.is_floating_point())
+    assert json.loads((out / "summary.json").read_text())["iters_done"] == 36

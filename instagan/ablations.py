@@ -19,6 +19,7 @@ from .data import make_synthetic
 from .learner import TrainConfig, make_config, train, load_run, resolve_device
 from .metrics import evaluate, train_domain_classifier, load_paired, instance_iou
 from .sequential import translate_sequential, matched_real
+from .core import OptionError
 
 # %% auto #0
 __all__ = ['ABLATIONS', 'FIG9', 'REMEDIES', 'GRID_TRAIN', 'GRID_INFER', 'ABLATION_PRESETS', 'METRICS', 'KEYS', 'STEP_RUNS',
@@ -259,7 +260,7 @@ def ablate(preset:str='smoke', out:Path|str='runs/ablate-smoke', seeds:int|None=
            many:Path|str|None=None, device:str='auto', figures:bool=True, verbose:bool=False, remedies:bool=False) -> AblationResult:
     "Train (skip complete, resume interrupted), score and tabulate every ablation run of `preset` for seeds 0..`seeds`-1 (default: the preset's); figures 9 and 10."
     p = get_preset(preset); seeds = p.seeds if seeds is None else seeds
-    if seeds < 1: raise ValueError(f"seeds must be >= 1, got {seeds}")
+    if seeds < 1: raise OptionError(f"seeds must be >= 1, got {seeds}")
     out = Path(out); out.mkdir(parents=True, exist_ok=True); t_all = time.perf_counter()
     if data is None: data, many_default = ablation_data(preset, out)
     else:

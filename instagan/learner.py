@@ -455,7 +455,7 @@ def resolve_device(device:str='auto') -> torch.device:
     "`auto` picks CUDA when available, else the CPU."
     if device == 'auto': return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
     d = torch.device(device)
-    if d.type == 'cuda' and not torch.cuda.is_available(): raise ValueError("--device cuda was asked for but no GPU is available")
+    if d.type == 'cuda' and not torch.cuda.is_available(): raise OptionError("--device cuda was asked for but no GPU is available")
     return d
 
 def prepare_data(cfg:TrainConfig, out:Path) -> Path:
@@ -690,8 +690,8 @@ def translate_cli(run:str=None,  # run directory written by `instagan train` (re
     "Translate a folder of images with their instance masks (or masks predicted by a mask run) using a trained run; writes images and masks."
     from instagan.core import to_unit
     missing = [f'--{k}' for k, v in (('run', run), ('images', images), ('out', out)) if v is None]
-    if missing: raise ValueError(f"instagan translate needs {', '.join(missing)}")
-    if (masks == 'predict') != (mask_run is not None): raise ValueError("--masks predict and --mask-run MRUN (a run of `instagan train-masks`) go together")
+    if missing: raise OptionError(f"instagan translate needs {', '.join(missing)}")
+    if (masks == 'predict') != (mask_run is not None): raise OptionError("--masks predict and --mask-run MRUN (a run of `instagan train-masks`) go together")
     r = load_run(run, device)
     images = Path(images)
     if not images.is_dir(): raise FileNotFoundError(f"--images {images} is not a folder")

@@ -29,6 +29,7 @@ from .core import pad_masks, to_unit, show_sample
 from .data import FolderDataset, make_synthetic, read_image, joint_transform, save_sample
 from .models import PatchDiscriminator, min_patch_size
 from .losses import lsgan_d_loss, lsgan_g_loss
+from .core import OptionError
 
 # %% auto #0
 __all__ = ['MASK_PRESETS', 'SPLITS', 'UnionDataset', 'UNet', 'Pix2Pix', 'Pix2PixLoss', 'DiscriminatorStep', 'union_iou',
@@ -155,11 +156,11 @@ def mask_config(preset:str='quick', **overrides) -> MaskConfig:
     if preset not in MASK_PRESETS: raise ValueError(f"unknown preset {preset!r}; choose one of {', '.join(MASK_PRESETS)}")
     cfg = replace(MaskConfig(preset=preset, **MASK_PRESETS[preset]), **{k: v for k, v in overrides.items() if v is not None})
     for k in ('bs', 'epochs', 'ngf', 'ndf', 'n_down'):
-        if getattr(cfg, k) < 1: raise ValueError(f"--{k.replace('_', '-')} must be >= 1, got {getattr(cfg, k)}")
-    if cfg.iters is not None and cfg.iters < 1: raise ValueError(f"--iters must be >= 1, got {cfg.iters}")
-    if cfg.lr <= 0: raise ValueError(f"--lr must be positive, got {cfg.lr}")
+        if getattr(cfg, k) < 1: raise OptionError(f"--{k.replace('_', '-')} must be >= 1, got {getattr(cfg, k)}")
+    if cfg.iters is not None and cfg.iters < 1: raise OptionError(f"--iters must be >= 1, got {cfg.iters}")
+    if cfg.lr <= 0: raise OptionError(f"--lr must be positive, got {cfg.lr}")
     if cfg.size % 2 ** cfg.n_down or cfg.size < min_patch_size():
-        raise ValueError(f"--size {cfg.size} must be a multiple of {2 ** cfg.n_down} (2**n_down) and at least {min_patch_size()}")
+        raise OptionError(f"--size {cfg.size} must be a multiple of {2 ** cfg.n_down} (2**n_down) and at least {min_patch_size()}")
     return cfg
 
 # %% ../nbs/08c_mask_predictor.ipynb #8a6a329d
@@ -496,7 +497,7 @@ def predict_masks_cli(mask_run:str=None,  # mask run of `instagan train-masks` (
                       min_area:int=None):  # smallest instance in pixels (default 0.2% of the image)
     "Predict instance masks for a folder of images and write images and masks in the folder layout (OUT, OUT_seg)."
     missing = [f'--{k.replace("_", "-")}' for k, v in (('mask_run', mask_run), ('images', images), ('out', out)) if v is None]
-    if missing: raise ValueError(f"instagan predict-masks needs {', '.join(missing)}")
+    if missing: raise OptionError(f"instagan predict-masks needs {', '.join(missing)}")
     o = predict_masks_folder(mask_run, images, out, size, min_area)
     print(f"predicted masks for {len(list(Path(o).iterdir()))} images: {o} and {o.parent / (o.name + '_seg')}")
     return o

@@ -23,6 +23,7 @@ from fastai.torch_core import set_seed
 import fastai.callback.schedule, fastai.callback.progress  # fit_one_cycle, Learner.no_bar
 from .core import mask_union, pad_masks, to_unit, show_sample
 from .data import FolderDataset
+from .core import OptionError
 
 # %% auto #0
 __all__ = ['IMAGENET_STATS', 'BASELINES', 'instance_iou', 'background_mask', 'background_error', 'count_components',
@@ -345,13 +346,13 @@ def eval_cli(run:str=None,  # run directory of `instagan train` (with --model: t
              masks:str=None,  # `predict`: also evaluate with masks predicted by --mask-run, side by side with the ground truth
              mask_run:str=None):  # with --masks predict: the mask predictor run of `instagan train-masks`
     "Evaluate a run (or a baseline) on the test set: writes metrics.json and metrics.md into the run directory."
-    if run is None: raise ValueError("instagan eval needs --run: the run directory (with --model: the folder to write the metrics into)")
+    if run is None: raise OptionError("instagan eval needs --run: the run directory (with --model: the folder to write the metrics into)")
     kw = dict(classifier=arch, cls_epochs=cls_epochs, bs=bs, n_max=n_max, seed=seed)
-    if masks not in (None, 'predict'): raise ValueError(f"--masks must be `predict` (or left out for the ground-truth masks), got {masks!r}")
-    if (masks == 'predict') != (mask_run is not None): raise ValueError("--masks predict and --mask-run MRUN (a run of `instagan train-masks`) go together")
-    if masks == 'predict' and model is not None: raise ValueError("--masks predict evaluates a trained run: leave out --model")
+    if masks not in (None, 'predict'): raise OptionError(f"--masks must be `predict` (or left out for the ground-truth masks), got {masks!r}")
+    if (masks == 'predict') != (mask_run is not None): raise OptionError("--masks predict and --mask-run MRUN (a run of `instagan train-masks`) go together")
+    if masks == 'predict' and model is not None: raise OptionError("--masks predict evaluates a trained run: leave out --model")
     if model is not None:
-        if data is None: raise ValueError(f"--model {model} needs --data: the data folder to evaluate on")
+        if data is None: raise OptionError(f"--model {model} needs --data: the data folder to evaluate on")
         fwd, rev = baseline_translators(model, data)
         metrics = evaluate(fwd, data, rev, **kw)
         write_metrics(run, metrics, dict(model=model, data=str(data)))

@@ -12,6 +12,7 @@ from torch import Tensor
 from fastcore.script import call_parse, store_true
 from .models import SetGenerator, SetDiscriminator
 from .sequential import InstaGAN
+from .core import OptionError
 
 # %% auto #0
 __all__ = ['OFFICIAL_NETS', 'OFFICIAL_DRIVE', 'OFFICIAL_CHECKPOINTS', 'official_files', 'checkpoint_widths', 'convert_generator',
@@ -183,11 +184,11 @@ def import_official_cli(ckpt_dir:Annotated[str, {'opt': False, 'nargs': '?'}]=No
                         fetch:str=None,  # download a published checkpoint first: pants2skirt_mhp_instagan or shp2gir_coco_instagan
                         fetch_dir:str='checkpoints'):  # where --fetch downloads to
     "Convert the official InstaGAN code's checkpoints (G_A, G_B, D_A, D_B) into a run directory for translate, eval and the widgets."
-    if out is None: raise ValueError("instagan import-official needs --out RUN: the run directory to write")
+    if out is None: raise OptionError("instagan import-official needs --out RUN: the run directory to write")
     if fetch is not None:
         ckpt_dir = fetch_official(fetch, fetch_dir)
         epoch = str(OFFICIAL_CHECKPOINTS[fetch]['epoch'])
-    if ckpt_dir is None: raise ValueError("instagan import-official needs CKPT_DIR (the folder with <epoch>_net_G_A.pth, ...) or --fetch NAME")
+    if ckpt_dir is None: raise OptionError("instagan import-official needs CKPT_DIR (the folder with <epoch>_net_G_A.pth, ...) or --fetch NAME")
     run = import_official(ckpt_dir, out, ngf, ndf, epoch, size, data, ins_per, generators_only)
     p = json.loads((run / 'official.json').read_text())
     print(f"imported {ckpt_dir} (epoch {epoch}, ngf {p['ngf']}, {p['n_blocks']} blocks) into {run}: "

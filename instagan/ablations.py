@@ -208,7 +208,7 @@ def comparison_figure(columns:dict, data_dir:Path|str, n:int=3, size:int|None=No
 @torch.no_grad()
 def step_scores(run_dir:Path|str, data_dir:Path|str, ins_per:int=2, size:int|None=None, n_max:int|None=None,
                 device:str='cpu') -> dict:
-    "Per sequential step on the paired test scenes (both directions): mask IoU of the instances translated at each step, and D's mean score on its aggregates and on real samples."
+    "Per sequential step on the paired test scenes (both directions): mask IoU of the instances translated at each step (and of the same instances translated in one step), and D's mean score on its aggregates and on real samples."
     r = load_run(run_dir, device); acc = {}
     def add(k, v: Tensor):
         if v.numel(): acc.setdefault(k, []).append(v.float().cpu())
@@ -223,8 +223,11 @@ def step_scores(run_dir:Path|str, data_dir:Path|str, ins_per:int=2, size:int|Non
         step_of = torch.empty_like(out.order).scatter_(1, out.order, (torch.arange(n, device=out.order.device) // ins_per).expand_as(out.order)).cpu()
         two = (p['valid'].sum(1) > ins_per)                                                # scenes with a second step
         score = lambda xx, aa, vv: D(xx, aa, vv).flatten(1).mean(1)
+        one = translate_sequential(G, x, a, v, None)                                        # control: all at once
+        iou_one = instance_iou(one.masks.cpu(), p['b_ideal'], p['valid'])
         for m, s in enumerate(out.steps[:2]):
             add(f'iou_step{m + 1}', iou[(step_of == m) & p['valid']])
+            add(f'iou_step{m + 1}_slots_in_one_step', iou_one[(step_of == m) & p['valid']])  # the same instances, translated together
             act = s.active.cpu() & (two if m == 1 else torch.ones_like(two))
             if act.any(): add(f'D_step{m + 1}', score(s.image[act.to(dev)], s.agg_masks[act.to(dev)], s.agg_valid[act.to(dev)]))
         xr, ar, vr = (t.to(dev) for t in (real['x'], real['a'], real['valid']))

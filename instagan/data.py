@@ -324,10 +324,9 @@ def check_data(root:Path|str, folders:tuple=('trainA', 'trainB', 'testA', 'testB
     return DataReport(root, counts, problems, warns)
 
 @call_parse
-def check_cli(root:str=None):  # data folder in the folder layout (trainA, trainA_seg, trainB, ..., testB_seg)
+def check_cli(root:str):  # data folder in the folder layout (trainA, trainA_seg, trainB, ..., testB_seg)
     "Check a data folder before training: every image readable, masks the size of their image and named <id>_<k>.png."
-    from instagan.core import InstaganError, OptionError
-    if root is None: raise OptionError("instagan data check needs --root: the data folder")
+    from instagan.core import InstaganError
     t0 = time.perf_counter(); r = check_data(root)
     print(r.summary() + f"  ({time.perf_counter() - t0:.1f} s)")
     if not r.ok: raise InstaganError(f"{len(r.problems)} problem(s) in {root}, the first: {r.problems[0]}")

@@ -72,11 +72,11 @@ def test_bad_data_found_before_training(tmp_path, data):
     p = run('train', '--preset', 'smoke', '--data', bad, '--out', tmp_path / 'r')
     assert_error(p, 1, 'problem(s) in the data', first.name, 'instagan data check')
     assert not (tmp_path / 'r' / 'checkpoint.pth').exists()
-    p = run('data', 'check', '--root', bad)
+    p = run('data', 'check', bad)
     assert_error(p, 1, '2 problem(s)', first.name)
     assert mask.name in p.stdout and 'is 5x5 but its image is 32x32' in p.stdout
     assert digest(bad) == before
-    ok = run('data', 'check', '--root', data)
+    ok = run('data', 'check', data)
     assert ok.returncode == 0 and ': ok' in ok.stdout
 
 def test_existing_run_and_resume_errors(tmp_path, smoke_run):

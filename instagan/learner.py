@@ -612,8 +612,10 @@ class Run:
         else: raise FileNotFoundError(f"{self.path} holds no model.pth or checkpoint.pth")
         try: self.model.load_state_dict(state)
         except (RuntimeError, AttributeError, TypeError) as e:
-            raise InstaganError(f"{weights} does not hold this run's {cfg.model} networks (ngf {cfg.ngf}, {cfg.n_blocks} blocks, ndf {cfg.ndf}): "
-                                f"{str(e).splitlines()[0][:120]}") from None
+            ours, theirs = set(self.model.state_dict()), set(state) if isinstance(state, dict) else set()
+            why = (f"{len(ours - theirs)} of its {len(ours)} tensors missing, e.g. {min(ours - theirs)}" if ours - theirs
+                   else str(e).strip().splitlines()[-1].strip()[:120])
+            raise InstaganError(f"{weights} does not hold this run's {cfg.model} networks (ngf {cfg.ngf}, {cfg.n_blocks} blocks, ndf {cfg.ndf}): {why}") from None
         self.model.to(device).eval()
         self.ins_per = None if cfg.one_step else cfg.ins_per
     @property

@@ -100,7 +100,7 @@ def test_corrupt_checkpoint_and_model(tmp_path, smoke_run):
     assert_error(run('translate', '--run', r, '--images', imgs, '--out', tmp_path / 'o'), 1, 'model.pth is corrupt or truncated')
     foreign = tmp_path / 'foreign'; shutil.copytree(smoke_run, foreign)
     torch.save({'conv.weight': torch.zeros(3)}, foreign / 'model.pth')
-    assert_error(run('translate', '--run', foreign, '--images', imgs, '--out', tmp_path / 'o'), 1, "does not hold this run's instagan networks")
+    assert_error(run('translate', '--run', foreign, '--images', imgs, '--out', tmp_path / 'o'), 1, "does not hold this run's instagan networks", 'tensors missing')
     assert_error(run('translate', '--run', tmp_path / 'nowhere', '--images', imgs, '--out', tmp_path / 'o'), 1, 'not a run directory')
     assert_error(run('eval', '--run', tmp_path / 'nowhere'), 1, 'nowhere')
 

@@ -92,6 +92,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                'instagan.data.check_cli': ('data.html#check_cli', 'instagan/data.py'),
                                'instagan.data.check_data': ('data.html#check_data', 'instagan/data.py'),
                                'instagan.data.collate_sets': ('data.html#collate_sets', 'instagan/data.py'),
+                               'instagan.data.data_root': ('data.html#data_root', 'instagan/data.py'),
                                'instagan.data.instagan_dls': ('data.html#instagan_dls', 'instagan/data.py'),
                                'instagan.data.joint_transform': ('data.html#joint_transform', 'instagan/data.py'),
                                'instagan.data.make_synthetic': ('data.html#make_synthetic', 'instagan/data.py'),

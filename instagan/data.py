@@ -21,9 +21,9 @@ from fastai.data.core import DataLoaders
 from .core import check_size, pad_masks, sort_by_area, show_batch, show_sample
 
 # %% auto #0
-__all__ = ['DOMAINS', 'Scene', 'render_scene', 'random_scene', 'save_sample', 'make_synthetic', 'read_mask', 'read_image',
-           'joint_transform', 'FolderDataset', 'UnalignedDataset', 'collate_sets', 'PartialEpochDL', 'instagan_dls',
-           'DataReport', 'check_data', 'check_cli', 'synthetic_cli']
+__all__ = ['DOMAINS', 'Scene', 'render_scene', 'random_scene', 'save_sample', 'make_synthetic', 'data_root', 'read_mask',
+           'read_image', 'joint_transform', 'FolderDataset', 'UnalignedDataset', 'collate_sets', 'PartialEpochDL',
+           'instagan_dls', 'DataReport', 'check_data', 'check_cli', 'synthetic_cli']
 
 # %% ../nbs/01_data.ipynb #a5d69f42
 @dataclass
@@ -139,6 +139,16 @@ def make_synthetic(out:Path|str, n_train:int=1000, n_test:int=100, size:int=64, 
             scenes[folder].append(asdict(sc))
     meta.write_text(json.dumps(dict(config=cfg, domains=DOMAINS, scenes=scenes)))
     return out
+
+# %% ../nbs/01_data.ipynb #74402003
+def data_root(data:Path|str|None, out:Path|str, smoke:bool=False, **synthetic) -> Path:
+    "A run's data: its `--data` folder (which must exist), or the synthetic benchmark (`make_synthetic(**synthetic)`) under `data/`, or for `smoke` a tiny one in `out/data`."
+    if data is not None:
+        root = Path(data)
+        if not root.is_dir(): raise FileNotFoundError(f"--data {root} does not exist (expected the folder layout trainA, trainA_seg, ...)")
+        return root
+    root = Path(out) / 'data' if smoke else Path('data') / f"synthetic-{synthetic.get('size', 64)}"
+    return make_synthetic(root, progress=False, **synthetic)
 
 # %% ../nbs/01_data.ipynb #09857a82
 def read_mask(path:Path|str) -> np.ndarray:

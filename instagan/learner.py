@@ -21,7 +21,7 @@ from fastai.callback.progress import CSVLogger
 from fastai.optimizer import Adam
 from fastai.torch_core import params
 from .core import show_sample, split_union, InstaganError, OptionError, check_positive
-from .data import instagan_dls, make_synthetic, FolderDataset, save_sample, check_data
+from .data import instagan_dls, data_root, FolderDataset, save_sample, check_data
 from .models import model_presets, MODEL_NAMES, count_params
 from .sequential import InstaGAN, ImagePool, TrainOptions, SequentialBatch, translate_sequential
 
@@ -460,14 +460,9 @@ def resolve_device(device:str='auto') -> torch.device:
 
 def prepare_data(cfg:TrainConfig, out:Path) -> Path:
     "The data root of `cfg`: its `--data` folder, or the synthetic benchmark (generated under `data/` if missing)."
-    if cfg.data is not None:
-        root = Path(cfg.data)
-        if not root.is_dir(): raise FileNotFoundError(f"--data {root} does not exist (expected the folder layout trainA, trainA_seg, ...)")
-        return root
-    root = out / 'data' if cfg.preset == 'smoke' else Path('data') / f'synthetic-{cfg.size}'
-    n_test = 4 if cfg.preset == 'smoke' else 100
-    return make_synthetic(root, n_train=cfg.synthetic_train, n_test=n_test, size=cfg.size,
-                          max_instances=cfg.synthetic_max_instances, seed=cfg.seed, progress=False)
+    smoke = cfg.preset == 'smoke'
+    return data_root(cfg.data, out, smoke, n_train=cfg.synthetic_train, n_test=4 if smoke else 100, size=cfg.size,
+                     max_instances=cfg.synthetic_max_instances, seed=cfg.seed)
 
 def rank() -> int:
     "This process's rank (0 when not distributed)."

@@ -26,7 +26,7 @@ from fastai.optimizer import Adam
 from fastai.torch_core import params, set_seed
 import fastai.callback.schedule  # fit_one_cycle
 from .core import pad_masks, to_unit, show_sample
-from .data import FolderDataset, make_synthetic, read_image, joint_transform, save_sample
+from .data import FolderDataset, data_root, read_image, joint_transform, save_sample
 from .models import PatchDiscriminator, min_patch_size
 from .losses import lsgan_d_loss, lsgan_g_loss
 from .core import OptionError
@@ -222,14 +222,9 @@ def watershed_labels(fg:np.ndarray, h:float=0.5) -> tuple[np.ndarray, int]:
 # %% ../nbs/08c_mask_predictor.ipynb #4cdee991
 def _mask_data(cfg:MaskConfig, out:Path) -> Path:
     "The data root: `cfg.data`, or the synthetic benchmark (the one `instagan train` uses; the smoke preset makes a tiny one)."
-    if cfg.data is not None:
-        root = Path(cfg.data)
-        if not root.is_dir(): raise FileNotFoundError(f"--data {root} does not exist (expected the folder layout trainA, trainA_seg, ...)")
-        return root
-    if cfg.preset == 'smoke':
-        return make_synthetic(out / 'data', n_train=cfg.synthetic_train, n_test=cfg.synthetic_test, size=cfg.size, max_instances=3, seed=cfg.seed, progress=False)
-    return make_synthetic(Path('data') / f'synthetic-{cfg.size}', n_train=cfg.synthetic_train, n_test=cfg.synthetic_test,
-                          size=cfg.size, max_instances=4, seed=cfg.seed, progress=False)
+    smoke = cfg.preset == 'smoke'
+    return data_root(cfg.data, out, smoke, n_train=cfg.synthetic_train, n_test=cfg.synthetic_test, size=cfg.size,
+                     max_instances=3 if smoke else 4, seed=cfg.seed)
 
 def mask_learner(cfg:MaskConfig, root:Path|str, out:Path|str|None=None) -> Learner:
     "A fastai `Learner` training pix2pix (image -> union of masks) on both domains of `root`: G through fastai, D in `DiscriminatorStep`."

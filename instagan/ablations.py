@@ -86,9 +86,9 @@ class AblationPreset:
     n_fig: int = 3              # test scenes per direction in the figures
     seeds: int = 1              # seeds 0..seeds-1 by default
 
-ABLATION_PRESETS = {
+ABLATION_PRESETS = {  # quick: the paper's instance norm, with which the 3-seed table below was measured (the train preset now uses batch norm)
     'smoke': AblationPreset('smoke', dict(), size=32, n_train=12, n_test=4, n_many=4, cls_epochs=2, cls_n_max=12, n_fig=2),
-    'quick': AblationPreset('quick', dict(epochs=7, iters=50, time_budget=None), size=64, n_train=1000, n_test=100, n_many=50,
+    'quick': AblationPreset('quick', dict(epochs=7, iters=50, norm='instance', time_budget=None), size=64, n_train=1000, n_test=100, n_many=50,
                             cls_epochs=5, cls_n_max=400, n_fig=4, seeds=3),
     'paper': AblationPreset('paper', dict(), size=256, n_train=1000, n_test=200, n_many=100, max_instances=8, cls_epochs=10, n_fig=4),
 }

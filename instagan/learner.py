@@ -15,12 +15,11 @@ import matplotlib.pyplot as plt
 from fastcore.basics import patch
 from fastcore.script import call_parse, store_true
 from fastai.learner import Learner, Metric
-from fastai.callback.core import Callback, CancelBackwardException, CancelStepException, CancelValidException, CancelFitException
-from fastai.callback.schedule import ParamScheduler, SchedNo, SchedLin, combine_scheds
+from fastai.callback.core import Callback, CancelBackwardException, CancelStepException, CancelValidException
 from fastai.callback.progress import CSVLogger
 from fastai.optimizer import Adam
 from fastai.torch_core import params
-from .core import InstaganError, resolve_device
+from .core import InstaganError, OptionError, resolve_device
 from .models import GANModels, model_presets
 from .sequential import show_translations
 from .train_step import ImagePool, TrainOptions, SequentialBatch, train_step
@@ -28,8 +27,7 @@ from .train_step import ImagePool, TrainOptions, SequentialBatch, train_step
 # %% auto #0
 __all__ = ['TrainingDiverged', 'InstaGANLearner', 'LossTerm', 'loss_term_names', 'SkipValidation', 'TermsLogger', 'HistoryLogger',
            'atomic_save', 'previous_checkpoint', 'Checkpoint', 'checkpoint_state', 'read_checkpoint', 'load_checkpoint',
-           'SampleFigures', 'flat_then_linear', 'FittedSchedule', 'SavedTensorMeter', 'boxes_batch', 'step_learner',
-           'measure_step', 'bench_cli']
+           'SampleFigures', 'SavedTensorMeter', 'boxes_batch', 'step_learner', 'measure_step', 'bench_cli']
 
 # %% ../nbs/07_learner.ipynb #58759933
 class TrainingDiverged(InstaganError):
@@ -316,40 +314,6 @@ class SampleFigures(Callback):
         self.folder.mkdir(parents=True, exist_ok=True)
         fig = show_translations(self.model, self.samples, self.ins_per, title=f'epoch {self.epoch + 1}')
         fig.savefig(self.folder / f'epoch_{self.epoch + 1:03d}.png', dpi=80); plt.close(fig)
-
-# %% ../nbs/07_learner.ipynb #9ebc4114
-def flat_then_linear(lr:float, pct_flat:float=0.5) -> dict:
-    "fastai schedule dict: `lr` for the first `pct_flat` of training, then linear decay to 0."
-    return {'lr': combine_scheds([pct_flat, 1 - pct_flat], [SchedNo(lr, lr), SchedLin(lr, 0.)])}
-
-class FittedSchedule(ParamScheduler):
-    "fastai's `ParamScheduler` at the larger of the iteration and the time-budget fraction: the lr reaches 0 when either runs out."
-    def __init__(self, scheds:dict, minutes:float|None=None, elapsed:float=0., iters:int=0):
-        "`elapsed` seconds and `iters` iterations were already trained (a resumed run)."
-        super().__init__(scheds); self.minutes, self.elapsed0, self.iters0 = minutes, elapsed, iters
-        self.stopped_early = False
-    def before_fit(self):
-        super().before_fit(); self.t0, self.iters, self.spent = time.perf_counter(), self.iters0, False
-    @property
-    def elapsed(self) -> float: return self.elapsed0 + time.perf_counter() - self.t0
-    def progress(self) -> float:
-        "Fraction of training done: by iterations, or by the time budget when that is further along."
-        p = self.pct_train
-        if self.minutes: p = max(p, self.elapsed / (60 * self.minutes))
-        return min(p, 1.)
-    def before_batch(self):
-        if not self.training: return
-        if self.spent:  # raised here, not after the last batch, so every callback saw that batch to its end
-            self.stopped_early = True
-            print(f"time budget of {self.minutes} min spent after {self.iters} iterations: the learning rate has reached 0, stopping")
-            raise CancelFitException()
-        self._update_val(self.progress())
-    def after_batch(self):
-        if not self.training: return
-        super().after_batch(); self.iters += 1
-        self.learn.progress_state = {'iters': self.iters, 'elapsed_s': self.elapsed}
-        per_iter = (self.elapsed - self.elapsed0) / max(self.iters - self.iters0, 1)
-        self.spent = bool(self.minutes) and self.elapsed + per_iter > 60 * self.minutes  # the next batch would end past it
 
 # %% ../nbs/07_learner.ipynb #fea0a184
 class SavedTensorMeter:

@@ -12,20 +12,22 @@ import torch
 import torch.distributed as dist
 import matplotlib.pyplot as plt
 from fastcore.script import call_parse, store_true
+from fastai.callback.core import CancelFitException
+from fastai.callback.schedule import ParamScheduler, SchedNo, SchedLin, combine_scheds
 from .core import InstaganError, OptionError, check_positive, resolve_device
 from .data import instagan_dls, data_root, check_data, fixed_samples
 from .models import GANModels, model_presets, MODEL_NAMES, count_params
 from .sequential import translator, show_translations
 from .train_step import TrainOptions
 from .learner import (InstaGANLearner, LossTerm, loss_term_names, SkipValidation, TermsLogger, HistoryLogger, SampleFigures,
-                              Checkpoint, FittedSchedule, flat_then_linear, atomic_save, previous_checkpoint, checkpoint_state,
+                              Checkpoint, atomic_save, previous_checkpoint, checkpoint_state,
                               read_checkpoint, load_checkpoint)
 from .metrics import evaluate, write_metrics
 
 # %% auto #0
 __all__ = ['PRESETS', 'OPTION_NAMES', 'TrainConfig', 'config_from_dict', 'make_config', 'option_flag', 'check_config',
-           'prepare_data', 'rank', 'init_distributed', 'distributed_dl', 'seed_everything', 'build_learner', 'train',
-           'Run', 'load_run', 'train_cli', 'plot_losses']
+           'flat_then_linear', 'FittedSchedule', 'prepare_data', 'rank', 'init_distributed', 'distributed_dl',
+           'seed_everything', 'build_learner', 'train', 'Run', 'load_run', 'train_cli', 'plot_losses']
 
 # %% ../nbs/09_runs.ipynb #f0082bba
 @dataclass
@@ -108,6 +110,40 @@ def check_config(cfg:TrainConfig) -> TrainConfig:
     if cfg.init not in ('normal', 'default'): raise OptionError(f"init must be 'normal' or 'default', got {cfg.init!r}")
     if cfg.real_masks not in ('all', 'matched'): raise OptionError(f"real_masks must be 'all' or 'matched', got {cfg.real_masks!r}")
     return cfg
+
+# %% ../nbs/09_runs.ipynb #9ebc4114
+def flat_then_linear(lr:float, pct_flat:float=0.5) -> dict:
+    "fastai schedule dict: `lr` for the first `pct_flat` of training, then linear decay to 0."
+    return {'lr': combine_scheds([pct_flat, 1 - pct_flat], [SchedNo(lr, lr), SchedLin(lr, 0.)])}
+
+class FittedSchedule(ParamScheduler):
+    "fastai's `ParamScheduler` at the larger of the iteration and the time-budget fraction: the lr reaches 0 when either runs out."
+    def __init__(self, scheds:dict, minutes:float|None=None, elapsed:float=0., iters:int=0):
+        "`elapsed` seconds and `iters` iterations were already trained (a resumed run)."
+        super().__init__(scheds); self.minutes, self.elapsed0, self.iters0 = minutes, elapsed, iters
+        self.stopped_early = False
+    def before_fit(self):
+        super().before_fit(); self.t0, self.iters, self.spent = time.perf_counter(), self.iters0, False
+    @property
+    def elapsed(self) -> float: return self.elapsed0 + time.perf_counter() - self.t0
+    def progress(self) -> float:
+        "Fraction of training done: by iterations, or by the time budget when that is further along."
+        p = self.pct_train
+        if self.minutes: p = max(p, self.elapsed / (60 * self.minutes))
+        return min(p, 1.)
+    def before_batch(self):
+        if not self.training: return
+        if self.spent:  # raised here, not after the last batch, so every callback saw that batch to its end
+            self.stopped_early = True
+            print(f"time budget of {self.minutes} min spent after {self.iters} iterations: the learning rate has reached 0, stopping")
+            raise CancelFitException()
+        self._update_val(self.progress())
+    def after_batch(self):
+        if not self.training: return
+        super().after_batch(); self.iters += 1
+        self.learn.progress_state = {'iters': self.iters, 'elapsed_s': self.elapsed}
+        per_iter = (self.elapsed - self.elapsed0) / max(self.iters - self.iters0, 1)
+        self.spent = bool(self.minutes) and self.elapsed + per_iter > 60 * self.minutes  # the next batch would end past it
 
 # %% ../nbs/09_runs.ipynb #6d8b9e20
 def prepare_data(cfg:TrainConfig, out:Path) -> Path:

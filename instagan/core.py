@@ -11,9 +11,9 @@ import matplotlib.pyplot as plt
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['INSTANCE_COLOURS', 'check_size', 'to_unit', 'to_sym', 'InstaganError', 'OptionError', 'check_positive', 'mask_area',
-           'sort_by_area', 'mask_union', 'split_union', 'split_instances', 'pad_masks', 'overlay_masks', 'show_sample',
-           'show_batch']
+__all__ = ['DIRECTIONS', 'INSTANCE_COLOURS', 'check_size', 'to_unit', 'to_sym', 'InstaganError', 'OptionError', 'check_positive',
+           'check_direction', 'resolve_device', 'mask_area', 'sort_by_area', 'mask_union', 'split_union',
+           'split_instances', 'pad_masks', 'overlay_masks', 'show_sample', 'show_batch']
 
 # %% ../nbs/00_core.ipynb #e7c263ba
 def check_size(h:int, w:int|None=None, what:str='image size'):
@@ -46,6 +46,20 @@ def check_positive(name:str, value, integer:bool=True):
     ok = value >= 1 if integer else (math.isfinite(value) and value > 0)
     if not ok: raise OptionError(f"{name} must be {'at least 1' if integer else 'a positive finite number'}, got {value}")
     return value
+
+DIRECTIONS = ('AB', 'BA')
+
+def check_direction(direction:str) -> str:
+    "`direction` if it is 'AB' (A→B) or 'BA' (B→A), else a `ValueError` naming it."
+    if direction not in DIRECTIONS: raise ValueError(f"direction must be 'AB' or 'BA', got {direction!r}")
+    return direction
+
+def resolve_device(device:str='auto') -> torch.device:
+    "`auto` picks CUDA when available, else the CPU; a device asked for by name must exist (`OptionError` naming --device)."
+    if device == 'auto': return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+    d = torch.device(device)
+    if d.type == 'cuda' and not torch.cuda.is_available(): raise OptionError("--device cuda was asked for but no GPU is available")
+    return d
 
 # %% ../nbs/00_core.ipynb #8751a35f
 def mask_area(masks:Tensor, valid:Tensor|None=None) -> Tensor:

@@ -23,7 +23,7 @@ from .core import check_size, pad_masks, sort_by_area, show_batch, show_sample
 # %% auto #0
 __all__ = ['DOMAINS', 'Scene', 'render_scene', 'random_scene', 'save_sample', 'make_synthetic', 'data_root', 'read_mask',
            'read_image', 'joint_transform', 'FolderDataset', 'UnalignedDataset', 'collate_sets', 'PartialEpochDL',
-           'instagan_dls', 'DataReport', 'check_data', 'check_cli', 'synthetic_cli']
+           'instagan_dls', 'load_paired', 'fixed_samples', 'DataReport', 'check_data', 'check_cli', 'synthetic_cli']
 
 # %% ../nbs/01_data.ipynb #a5d69f42
 @dataclass
@@ -280,6 +280,36 @@ def instagan_dls(path:Path|str, size:int=64, load_size:int|None=None, bs:int=4, 
                       DataLoader(te, bs=bs, shuffle=False, **kw), path=path, device=device)
     dls.n_inp = 6
     return dls
+
+# %% ../nbs/01_data.ipynb #04840f08
+def load_paired(data_dir:Path|str, src:str='A', size:int|None=None, n_max:int|None=None, ins_max:int|None=None) -> dict:
+    "Test scenes of domain `src` as padded tensors `x, a, valid` (and `y_ideal, b_ideal` when `test<src>_ideal` exists; else None)."
+    root = Path(data_dir)
+    ds = FolderDataset(root, f'test{src}', size=size, ins_max=ins_max)
+    names = [p.stem for p in ds.images][:n_max]
+    items = [ds[i] for i in range(len(names))]
+    out = dict(names=names, y_ideal=None, b_ideal=None)
+    if (root / f'test{src}_ideal').is_dir():
+        ide = FolderDataset(root, f'test{src}_ideal', size=size, ins_max=ins_max, sort=False)
+        where = {p.stem: i for i, p in enumerate(ide.images)}
+        missing = [n for n in names if n not in where]
+        if missing: raise FileNotFoundError(f"{root / f'test{src}_ideal'} lacks the ideal of {missing[0]}.png (and {len(missing) - 1} more)")
+        ideal = [ide[where[n]] for n in names]
+        if any(i[1].shape[0] != s[1].shape[0] for i, s in zip(ideal, items)):
+            raise ValueError(f"test{src}_ideal: an ideal translation has a different instance count than its source")
+        n = max(s[1].shape[0] for s in items)
+        out['y_ideal'] = torch.stack([x for x, _ in ideal]); out['b_ideal'] = pad_masks([b for _, b in ideal], n)[0]
+    out['x'] = torch.stack([x for x, _ in items])
+    out['a'], out['valid'] = pad_masks([a for _, a in items], max(s[1].shape[0] for s in items))
+    return out
+
+def fixed_samples(root:Path|str, size:int|None, n:int=4, ins_max:int=8) -> dict:
+    "The first `n` test scenes of each direction as `{'AB': (x, a, valid, ideal), 'BA': ...}`, `ideal` = `(y, b, valid)` or None."
+    out = {}
+    for d in ('AB', 'BA'):
+        p = load_paired(root, d[0], size=size, n_max=n, ins_max=ins_max)
+        out[d] = (p['x'], p['a'], p['valid'], None if p['y_ideal'] is None else (p['y_ideal'], p['b_ideal'], p['valid']))
+    return out
 
 # %% ../nbs/01_data.ipynb #0eea0888
 @dataclass

@@ -15,11 +15,12 @@ __all__ = ['lsgan_d_loss', 'lsgan_g_loss', 'l1_set_loss', 'joint_l1', 'cycle_los
 # %% ../nbs/04_losses.ipynb #d060e514
 def lsgan_d_loss(real:Tensor, fake:Tensor) -> Tensor:
     "Discriminator LSGAN loss: 0.5 * (mean((D(real) - 1)^2) + mean(D(fake)^2)); pass the scores of real and fake samples."
-    return 0.5 * (((real - 1) ** 2).mean() + (fake ** 2).mean())
+    return 0.5 * (((real - 1) ** 2).mean()     # (D(x, a) - 1)^2: real samples pulled to 1
+                  + (fake ** 2).mean())        # D(G(y, b))^2: translations pulled to 0
 
 def lsgan_g_loss(fake:Tensor) -> Tensor:
     "Generator LSGAN loss: mean((D(fake) - 1)^2) on the scores of its translations."
-    return ((fake - 1) ** 2).mean()
+    return ((fake - 1) ** 2).mean()            # (D(G(x, a)) - 1)^2: the generator wants its fakes scored 1
 
 # %% ../nbs/04_losses.ipynb #3c45bdee
 def l1_set_loss(pred:Tensor, target:Tensor, valid:Tensor) -> Tensor:
@@ -36,14 +37,14 @@ def joint_l1(x:Tensor, a:Tensor, x_rec:Tensor, a_rec:Tensor, valid:Tensor) -> Te
     total = (x_rec - x).abs().sum() + ((a_rec - a).abs() * v).sum()
     return total / (x.shape[0] * (x.shape[1] + a.shape[1]) * x.shape[-2] * x.shape[-1])
 
-def cycle_loss(x:Tensor, a:Tensor, x_rec:Tensor, a_rec:Tensor, valid:Tensor, mask_weight:float=1., joint:bool=False) -> Tensor:
-    "Cycle loss (eq. 4): mean |x_rec - x| + mask_weight * L1 of the reconstructed masks over the valid slots (`joint`: `joint_l1`)."
+def cycle_loss(x:Tensor, a:Tensor, x_rec:Tensor, a_rec:Tensor, valid:Tensor, joint:bool=False) -> Tensor:
+    "Cycle loss (eq. 4): mean |x_rec - x| + L1 of the reconstructed masks over the valid slots (`joint`: `joint_l1`)."
     if joint: return joint_l1(x, a, x_rec, a_rec, valid)
-    return (x_rec - x).abs().mean() + mask_weight * l1_set_loss(a_rec, a, valid)
+    return (x_rec - x).abs().mean() + l1_set_loss(a_rec, a, valid)
 
-def identity_loss(y:Tensor, b:Tensor, y_idt:Tensor, b_idt:Tensor, valid:Tensor, mask_weight:float=1., joint:bool=False) -> Tensor:
+def identity_loss(y:Tensor, b:Tensor, y_idt:Tensor, b_idt:Tensor, valid:Tensor, joint:bool=False) -> Tensor:
     "Identity loss (eq. 5): `G_XY(y, b)` should return the target-domain sample (y, b) unchanged; same form as `cycle_loss`."
-    return cycle_loss(y, b, y_idt, b_idt, valid, mask_weight, joint)
+    return cycle_loss(y, b, y_idt, b_idt, valid, joint)
 
 # %% ../nbs/04_losses.ipynb #3341dffd
 def _coverage(m:Tensor, valid:Tensor, hard:bool) -> Tensor:

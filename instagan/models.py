@@ -7,14 +7,14 @@ from __future__ import annotations
 import torch
 from torch import nn, Tensor
 from torch.nn.utils.parametrizations import spectral_norm
-from .core import check_size, mask_union
+from .core import check_size, mask_union, check_direction
 
 # %% auto #0
 __all__ = ['NORMS', 'MODEL_NAMES', 'model_presets', 'norm_layer', 'ResnetBlock', 'resnet_encoder', 'resnet_decoder',
            'patch_features', 'patch_classifier', 'min_patch_size', 'check_inputs', 'encode_set', 'SetGenerator',
            'SetDiscriminator', 'ResnetGenerator', 'PatchDiscriminator', 'CycleGANGenerator', 'CycleGANSegGenerator',
            'CycleGANDiscriminator', 'CycleGANSegDiscriminator', 'count_params', 'matched_width', 'build_generator',
-           'build_discriminator', 'build_models']
+           'build_discriminator', 'build_models', 'init_normal', 'GANModels']
 
 # %% ../nbs/03_models.ipynb #d3b0aafa
 NORMS = ('instance', 'batch', 'none')
@@ -266,3 +266,34 @@ def build_models(model:str='instagan', ngf:int=64, n_blocks:int=9, ndf:int=64, n
     "Generator and discriminator `(G, D)` of `model` ('instagan', 'cyclegan' or 'cyclegan_seg'), all with the same call signatures."
     return (build_generator(model, ngf, n_blocks, norm, match_params),
             build_discriminator(model, ndf, norm=norm, spectral=spectral, match_params=match_params))
+
+# %% ../nbs/03_models.ipynb #c458c602
+def init_normal(module:nn.Module, gain:float=0.02) -> nn.Module:
+    "The official code's initialisation: every (transposed) convolution's weight ~ N(0, `gain`), its bias 0."
+    for m in module.modules():
+        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
+            nn.init.normal_(m.weight, 0., gain)
+            if m.bias is not None: nn.init.zeros_(m.bias)
+    return module
+
+class GANModels(nn.Module):
+    """The four networks of a CycleGAN-style model family ('instagan', 'cyclegan' or 'cyclegan_seg') in one module.
+
+    In the paper's symbols: `G_AB` is $G_{XY}$ (A→B), `G_BA` is $G_{YX}$ (the reverse generator, often called F),
+    `D_A` is $D_X$ (judges domain A) and `D_B` is $D_Y$. These attribute names are the keys of every saved state dict."""
+    def __init__(self, model:str='instagan', ngf:int=64, n_blocks:int=9, ndf:int=64, norm:str='instance', spectral:bool=True,
+                 init:str='normal'):
+        "`init`: 'normal' initialises the generators N(0, 0.02) as the official code does; 'default' keeps torch's."
+        super().__init__()
+        if init not in ('normal', 'default'): raise ValueError(f"init must be 'normal' or 'default', got {init!r}")
+        self.model_name = model
+        self.G_AB, self.D_B = build_models(model, ngf, n_blocks, ndf, norm, spectral)
+        self.G_BA, self.D_A = build_models(model, ngf, n_blocks, ndf, norm, spectral)
+        if init == 'normal':  # the discriminators keep torch's default, as in the official code (its spectral norm hides `weight`)
+            for G in (self.G_AB, self.G_BA): init_normal(G)
+    def generator(self, direction:str='AB') -> nn.Module:
+        "The generator of `direction` ('AB' or 'BA')."
+        return self.G_AB if check_direction(direction) == 'AB' else self.G_BA
+    def forward(self, x:Tensor, a:Tensor, valid:Tensor) -> tuple[Tensor, Tensor]:
+        "One-step A→B translation (sequential translation: `translate_sequential(model.G_AB, ...)`)."
+        return self.G_AB(x, a, valid)

@@ -1,9 +1,11 @@
 "`instagan eval` end to end: evaluate() with the identity and crop & attach translators, and the metrics.json it writes."
-import json, math, sys, types
+import json, math
 import pytest
 import torch
 from instagan.data import make_synthetic
-from instagan.metrics import evaluate, eval_cli, identity_translator, IdealTranslator, train_domain_classifier
+import instagan.runs
+from instagan.metrics import evaluate, identity_translator, IdealTranslator, train_domain_classifier
+from instagan.cli import eval_cli
 from instagan.analysis import CropAttach
 from instagan.cli import run_command
 
@@ -48,14 +50,14 @@ def test_eval_cli_crop_attach_writes_metrics(root, tmp_path):
     assert (out / 'metrics.md').read_text().startswith('| metric | mean | AB | BA |')
 
 class FakeRun:
-    "What eval_cli expects from instagan.learner.load_run(run_dir): .config, .data_dir, .translator(direction, ins_per)."
+    "What eval_cli expects from instagan.runs.load_run(run_dir): .config, .data_dir, .translator(direction, ins_per)."
     def __init__(self, data_dir): self.config, self.data_dir, self.calls = {'model': 'instagan', 'preset': 'smoke'}, data_dir, []
     def translator(self, direction='AB', ins_per=None):
         self.calls.append((direction, ins_per)); return identity_translator
 
 def test_eval_cli_loads_run(root, tmp_path, monkeypatch):
     run = FakeRun(root); run_dir = tmp_path / 'run'; run_dir.mkdir()
-    monkeypatch.setitem(sys.modules, 'instagan.learner', types.SimpleNamespace(load_run=lambda d: run))
+    monkeypatch.setattr(instagan.runs, 'load_run', lambda d: run)
     m = eval_cli(run=str(run_dir), ins_per=2, cls_epochs=3)
     assert run.calls == [('AB', 2), ('BA', 2)]
     js = json.loads((run_dir / 'metrics.json').read_text())
@@ -66,5 +68,5 @@ def test_eval_cli_loads_run(root, tmp_path, monkeypatch):
 def test_eval_cli_errors(root, tmp_path, monkeypatch):
     with pytest.raises(ValueError, match='needs --run'): eval_cli()
     with pytest.raises(ValueError, match='needs --data'): eval_cli(run=str(tmp_path), model='crop_attach')
-    monkeypatch.setitem(sys.modules, 'instagan.learner', types.SimpleNamespace(load_run=lambda d: FakeRun(root)))
+    monkeypatch.setattr(instagan.runs, 'load_run', lambda d: FakeRun(root))
     with pytest.raises(FileNotFoundError, match='does not exist'): eval_cli(run=str(tmp_path / 'nowhere'))

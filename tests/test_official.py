@@ -5,7 +5,7 @@ import pytest
 import torch
 from instagan.official import (official_files, convert_generator, convert_discriminator, import_official, fetch_official,
                                OFFICIAL_CHECKPOINTS, _load)
-from instagan.learner import load_run
+from instagan.runs import load_run
 from instagan.cli import run_command
 
 FIXTURE = Path(__file__).parent / 'fixtures' / 'official-ngf8'

@@ -1,7 +1,7 @@
 "SequentialViewer on a smoke run: the drawing function alone, then the widget driven through its controls' values."
 import pytest, torch
 from instagan.core import pad_masks
-from instagan.learner import train, make_config, load_run
+from instagan.runs import train, make_config, load_run
 from instagan.sequential import translate_sequential
 from instagan.widgets import SequentialViewer, ViewerState, draw_sequential, _input_order
 

@@ -11,6 +11,7 @@ import torch
 from torch import Tensor
 from matplotlib.figure import Figure
 import ipywidgets as W
+from fastcore.basics import patch
 from .core import show_sample, pad_masks, INSTANCE_COLOURS, check_direction
 from .data import FolderDataset
 from .models import GANModels
@@ -132,102 +133,118 @@ class SequentialViewer:
         "The data folder the samples come from (follows the direction)."
         return self.split + self.direction.value[0]
 
-    def _dataset(self, folder:str) -> FolderDataset:
-        if folder not in self._datasets:
-            self._datasets[folder] = FolderDataset(self.data_dir, folder, size=self.size, on_missing_masks='keep')
-        return self._datasets[folder]
-
-    def _item(self, folder:str, i:int) -> tuple[Tensor, Tensor]:
-        if (folder, i) not in self._items: self._items[folder, i] = self._dataset(folder)[i]
-        return self._items[folder, i]
-
-    def _translate(self, folder:str, i:int, direction:str, ins_per:int|None, subset:tuple) -> SequentialOutput:
-        key = (folder, i, direction, ins_per, subset)
-        if key not in self._cache:
-            x, a = self._item(folder, i)
-            masks, valid = pad_masks([a], n=max(a.shape[0], 1))
-            valid[0, :a.shape[0]] &= torch.tensor(subset, dtype=torch.bool)
-            G = self.model.generator(direction)
-            dev, was = next(G.parameters()).device, G.training
-            G.eval()
-            try: out = translate_sequential(G, x[None].to(dev), masks.to(dev), valid.to(dev), ins_per)
-            finally: G.train(was)
-            self._cache[key] = _to_cpu(out); self.n_translations += 1
-        return self._cache[key]
-
-    def state_for(self, sample:int=0, direction:str='AB', ins_per:int=2, subset=None, step:int=1,
-                  compare:bool=False) -> ViewerState:
-        "The `ViewerState` of these choices (`subset`: one bool per instance, default all), translating if not cached."
-        check_direction(direction)
-        folder = self.split + direction[0]; ds = self._dataset(folder)
-        if not 0 <= sample < len(ds):
-            raise IndexError(f"sample {sample} is out of range: {ds.root / folder} holds {len(ds)} images (0..{len(ds) - 1})")
-        if int(ins_per) < 1: raise ValueError(f"ins_per must be >= 1, got {ins_per}")
-        x, a = self._item(folder, sample); n = a.shape[0]
-        subset = (True,) * n if subset is None else tuple(bool(s) for s in subset)
-        if len(subset) != n: raise ValueError(f"subset has {len(subset)} entries but sample {sample} of {folder} has {n} instances")
-        seq = self._translate(folder, sample, direction, int(ins_per), subset)
-        if not 1 <= step <= len(seq.steps): raise IndexError(f"step {step} is out of range 1..{len(seq.steps)}")
-        one = self._translate(folder, sample, direction, None, subset) if compare else None
-        return ViewerState(x, a, subset, direction, int(ins_per), step, seq, one, f"{folder}/{ds.images[sample].stem}")
-
-    @property
-    def subset(self) -> tuple:
-        "The checked instances, one bool each."
-        return tuple(c.value for c in self.instances)
-
-    @property
-    def state(self) -> ViewerState:
-        "The `ViewerState` the controls show now."
-        return self.state_for(self.sample.value, self.direction.value, self.ins_per.value, self.subset,
-                              self.step.value, self.compare.value)
-
-    def figure(self) -> Figure:
-        "The current view as a matplotlib figure."
-        return draw_sequential(self.state)
-
-    def _on_direction(self, change=None):
-        self._busy = True
-        try: self.sample.max = len(self._dataset(self.folder)) - 1  # clamps the value if needed
-        finally: self._busy = False
-        self._on_sample()
-
-    def _on_sample(self, change=None):
-        if self._busy: return
-        _, a = self._item(self.folder, self.sample.value)
-        self.instances = [W.Checkbox(True, description=f'{k} ({_COLOUR_NAMES[k % 8]})', indent=False,
-                                     layout=W.Layout(width='auto'),
-                                     style={'background': _hex(INSTANCE_COLOURS[k % len(INSTANCE_COLOURS)])})
-                          for k in range(a.shape[0])]
-        for c in self.instances: c.observe(self._on_choice, 'value')
-        self.instance_box.children = self.instances or [W.Label('(no instances)')]
-        self._on_choice()
-
-    def _on_choice(self, change=None):
-        "A new (sample, direction, ins_per, subset): translate (or hit the cache) and fit the step slider to M."
-        if self._busy: return
-        seq = self._translate(self.folder, self.sample.value, self.direction.value, self.ins_per.value, self.subset)
-        self._busy = True
-        try:
-            self.step.max = len(seq.steps)
-            self.step.value = min(self.step.value, self.step.max)
-        finally: self._busy = False
-        self._render()
-
-    def _render(self, change=None):
-        if self._busy: return
-        key = (self.folder, self.sample.value, self.ins_per.value, self.subset, self.step.value, self.compare.value)
-        if key not in self._pngs:
-            buf = io.BytesIO(); self.figure().savefig(buf, format='png', dpi=80)
-            if len(self._pngs) > 256: self._pngs.clear()
-            self._pngs[key] = buf.getvalue()
-        self.image.value = self._pngs[key]
-
-    def _ipython_display_(self):
-        from IPython.display import display
-        display(self.widget)
-
 def _to_cpu(out:SequentialOutput) -> SequentialOutput:
     "`out` with every tensor on the CPU (views are drawn from CPU tensors)."
     mv = lambda o: replace(o, **{f.name: getattr(o, f.name).cpu() for f in fields(o) if isinstance(getattr(o, f.name), Tensor)})
     return replace(mv(out), steps=[mv(s) for s in out.steps])
+
+# %% ../nbs/14_widgets.ipynb #8d32e163
+@patch
+def _dataset(self:SequentialViewer, folder:str) -> FolderDataset:
+    if folder not in self._datasets:
+        self._datasets[folder] = FolderDataset(self.data_dir, folder, size=self.size, on_missing_masks='keep')
+    return self._datasets[folder]
+
+@patch
+def _item(self:SequentialViewer, folder:str, i:int) -> tuple[Tensor, Tensor]:
+    if (folder, i) not in self._items: self._items[folder, i] = self._dataset(folder)[i]
+    return self._items[folder, i]
+
+@patch
+def _translate(self:SequentialViewer, folder:str, i:int, direction:str, ins_per:int|None, subset:tuple) -> SequentialOutput:
+    key = (folder, i, direction, ins_per, subset)
+    if key not in self._cache:
+        x, a = self._item(folder, i)
+        masks, valid = pad_masks([a], n=max(a.shape[0], 1))
+        valid[0, :a.shape[0]] &= torch.tensor(subset, dtype=torch.bool)
+        G = self.model.generator(direction)
+        dev, was = next(G.parameters()).device, G.training
+        G.eval()
+        try: out = translate_sequential(G, x[None].to(dev), masks.to(dev), valid.to(dev), ins_per)
+        finally: G.train(was)
+        self._cache[key] = _to_cpu(out); self.n_translations += 1
+    return self._cache[key]
+
+
+# %% ../nbs/14_widgets.ipynb #4f2a3587
+@patch
+def state_for(self:SequentialViewer, sample:int=0, direction:str='AB', ins_per:int=2, subset=None, step:int=1,
+              compare:bool=False) -> ViewerState:
+    "The `ViewerState` of these choices (`subset`: one bool per instance, default all), translating if not cached."
+    check_direction(direction)
+    folder = self.split + direction[0]; ds = self._dataset(folder)
+    if not 0 <= sample < len(ds):
+        raise IndexError(f"sample {sample} is out of range: {ds.root / folder} holds {len(ds)} images (0..{len(ds) - 1})")
+    if int(ins_per) < 1: raise ValueError(f"ins_per must be >= 1, got {ins_per}")
+    x, a = self._item(folder, sample); n = a.shape[0]
+    subset = (True,) * n if subset is None else tuple(bool(s) for s in subset)
+    if len(subset) != n: raise ValueError(f"subset has {len(subset)} entries but sample {sample} of {folder} has {n} instances")
+    seq = self._translate(folder, sample, direction, int(ins_per), subset)
+    if not 1 <= step <= len(seq.steps): raise IndexError(f"step {step} is out of range 1..{len(seq.steps)}")
+    one = self._translate(folder, sample, direction, None, subset) if compare else None
+    return ViewerState(x, a, subset, direction, int(ins_per), step, seq, one, f"{folder}/{ds.images[sample].stem}")
+
+@patch(as_prop=True)
+def subset(self:SequentialViewer) -> tuple:
+    "The checked instances, one bool each."
+    return tuple(c.value for c in self.instances)
+
+@patch(as_prop=True)
+def state(self:SequentialViewer) -> ViewerState:
+    "The `ViewerState` the controls show now."
+    return self.state_for(self.sample.value, self.direction.value, self.ins_per.value, self.subset,
+                          self.step.value, self.compare.value)
+
+@patch
+def figure(self:SequentialViewer) -> Figure:
+    "The current view as a matplotlib figure."
+    return draw_sequential(self.state)
+
+
+# %% ../nbs/14_widgets.ipynb #d5782db6
+@patch
+def _on_direction(self:SequentialViewer, change=None):
+    self._busy = True
+    try: self.sample.max = len(self._dataset(self.folder)) - 1  # clamps the value if needed
+    finally: self._busy = False
+    self._on_sample()
+
+@patch
+def _on_sample(self:SequentialViewer, change=None):
+    if self._busy: return
+    _, a = self._item(self.folder, self.sample.value)
+    self.instances = [W.Checkbox(True, description=f'{k} ({_COLOUR_NAMES[k % 8]})', indent=False,
+                                 layout=W.Layout(width='auto'),
+                                 style={'background': _hex(INSTANCE_COLOURS[k % len(INSTANCE_COLOURS)])})
+                      for k in range(a.shape[0])]
+    for c in self.instances: c.observe(self._on_choice, 'value')
+    self.instance_box.children = self.instances or [W.Label('(no instances)')]
+    self._on_choice()
+
+@patch
+def _on_choice(self:SequentialViewer, change=None):
+    "A new (sample, direction, ins_per, subset): translate (or hit the cache) and fit the step slider to M."
+    if self._busy: return
+    seq = self._translate(self.folder, self.sample.value, self.direction.value, self.ins_per.value, self.subset)
+    self._busy = True
+    try:
+        self.step.max = len(seq.steps)
+        self.step.value = min(self.step.value, self.step.max)
+    finally: self._busy = False
+    self._render()
+
+@patch
+def _render(self:SequentialViewer, change=None):
+    if self._busy: return
+    key = (self.folder, self.sample.value, self.ins_per.value, self.subset, self.step.value, self.compare.value)
+    if key not in self._pngs:
+        buf = io.BytesIO(); self.figure().savefig(buf, format='png', dpi=80)
+        if len(self._pngs) > 256: self._pngs.clear()
+        self._pngs[key] = buf.getvalue()
+    self.image.value = self._pngs[key]
+
+@patch
+def _ipython_display_(self:SequentialViewer):
+    from IPython.display import display
+    display(self.widget)
+

@@ -5,6 +5,9 @@ import numpy as np
 import pytest
 from PIL import Image
 import instagan.datasets as ds
+from instagan.datasets_ccp import make_ccp_fixture
+from instagan.datasets_coco import make_coco_fixture
+from instagan.datasets_mhp import make_mhp_fixture
 from instagan.cli import run_command
 from instagan.data import read_mask, instagan_dls
 
@@ -29,7 +32,7 @@ def _one_batch(out: Path):
 @pytest.fixture
 def ccp_src(tmp_path):
     src = tmp_path / 'clothing-co-parsing'
-    return src, ds.make_ccp_fixture(src)
+    return src, make_ccp_fixture(src)
 
 def test_ccp_cli(tmp_path, ccp_src, capsys):
     src, truth = ccp_src
@@ -73,7 +76,7 @@ def test_ccp_task_errors_and_warning(tmp_path, ccp_src, capsys):
         run_command(['data', 'ccp', '--out', str(tmp_path / 'x'), '--source', str(src)])
 
 def test_coco_cli(tmp_path):
-    src = tmp_path / 'coco'; truth = ds.make_coco_fixture(src)
+    src = tmp_path / 'coco'; truth = make_coco_fixture(src)
     out = tmp_path / 'sheep2giraffe'
     r = run_command(['data', 'coco', '--out', str(out), '--source', str(src), '--classes', 'sheep', 'giraffe', '--size', '0'])
     assert r.ids['trainA'] == ['000000000139', '000000000632', '000000000724', '000000000776', '000000000802']
@@ -93,7 +96,7 @@ def test_coco_cli(tmp_path):
         run_command(['data', 'coco', '--out', str(tmp_path / 'x'), '--source', str(src), '--classes', 'sheep', 'zebra'])
 
 def test_mhp_cli(tmp_path):
-    src = tmp_path / 'LV-MHP-v1'; truth = ds.make_mhp_fixture(src)
+    src = tmp_path / 'LV-MHP-v1'; truth = make_mhp_fixture(src)
     out = tmp_path / 'pants2skirt'
     args = ['data', 'mhp', '--out', str(out), '--source', str(src), '--height', '30', '--width', '20']
     r = run_command(args)
@@ -118,9 +121,9 @@ def test_download_plans_offline(tmp_path, monkeypatch):
             run_command(['data', cmd, '--out', str(tmp_path / cmd), '--cache', str(tmp_path / 'cache')])
 
 PREPARE = {  # each prepared fixture must train: `instagan train --data DIR --preset smoke`
-    'ccp': lambda src, out: (ds.make_ccp_fixture(src), ['data', 'ccp', '--out', str(out), '--source', str(src), '--test-frac', '0.25']),
-    'coco': lambda src, out: (ds.make_coco_fixture(src), ['data', 'coco', '--out', str(out), '--source', str(src), '--classes', 'sheep', 'giraffe', '--size', '32']),
-    'mhp': lambda src, out: (ds.make_mhp_fixture(src), ['data', 'mhp', '--out', str(out), '--source', str(src), '--height', '48', '--width', '32']),
+    'ccp': lambda src, out: (make_ccp_fixture(src), ['data', 'ccp', '--out', str(out), '--source', str(src), '--test-frac', '0.25']),
+    'coco': lambda src, out: (make_coco_fixture(src), ['data', 'coco', '--out', str(out), '--source', str(src), '--classes', 'sheep', 'giraffe', '--size', '32']),
+    'mhp': lambda src, out: (make_mhp_fixture(src), ['data', 'mhp', '--out', str(out), '--source', str(src), '--height', '48', '--width', '32']),
 }
 
 @pytest.mark.slow

@@ -31,7 +31,7 @@ COMMANDS = {
     'bench': ('instagan.learner', 'bench_cli'),
     'import-official': ('instagan.official', 'import_official_cli'),
     'train-masks': ('instagan.masks', 'train_masks_cli'),
-    'predict-masks': ('instagan.masks', 'predict_masks_cli'),
+    'predict-masks': ('instagan.predicted_masks', 'predict_masks_cli'),
 }
 
 def _load(name:str):
@@ -133,7 +133,7 @@ def eval_cli(run:str=None,  # run directory of `instagan train` (with --model: t
         from instagan.runs import load_run
         if not Path(run).is_dir(): raise FileNotFoundError(f"run directory {run} does not exist")
         if masks == 'predict':  # notebook 12: ground-truth and predicted masks side by side
-            from instagan.masks import eval_with_predicted_masks, masks_table
+            from instagan.predicted_masks import eval_with_predicted_masks, masks_table
             metrics = eval_with_predicted_masks(load_run(run), run, data, mask_run, ins_per, **kw)
             print(f"wrote {Path(run) / 'metrics.json'}, metrics.md and metrics_masks.md\n" + masks_table(metrics))
             return metrics
@@ -163,7 +163,7 @@ def translate_cli(run:str=None,  # run directory written by `instagan train` (re
     images = Path(images)
     if not images.is_dir(): raise FileNotFoundError(f"--images {images} is not a folder")
     if masks == 'predict':  # images without masks: predict them (notebook 12)
-        from instagan.masks import translate_with_predicted_masks
+        from instagan.predicted_masks import translate_with_predicted_masks
         out = translate_with_predicted_masks(r, images, out, mask_run, direction, ins_per, size)
         print(f"translated {len(list(out.iterdir()))} images into {out} (masks in {out}_seg; predicted input masks in {out}_input, {out}_input_seg)")
         return out

@@ -25,19 +25,16 @@ from fastai.metrics import AvgMetric
 from fastai.optimizer import Adam
 from fastai.torch_core import params, set_seed
 import fastai.callback.schedule  # fit_one_cycle
-from .core import pad_masks, to_unit, show_sample
-from .data import FolderDataset, data_root, read_image, joint_transform, save_sample
+from .core import pad_masks, to_unit, show_sample, OptionError
+from .data import FolderDataset, data_root
 from .models import PatchDiscriminator, min_patch_size
 from .losses import lsgan_d_loss, lsgan_g_loss
-from .core import OptionError
 
 # %% auto #0
 __all__ = ['MASK_PRESETS', 'SPLITS', 'UnionDataset', 'UNet', 'Pix2Pix', 'Pix2PixLoss', 'DiscriminatorStep', 'union_iou',
            'MaskConfig', 'mask_config', 'instances_from_union', 'default_min_area', 'watershed_labels', 'mask_learner',
            'train_masks', 'MaskPredictor', 'load_mask_predictor', 'match_instances', 'predictor_scores',
-           'plot_mask_training', 'show_predictions', 'predict_masks_folder', 'translate_with_predicted_masks',
-           'PredictedMaskTranslator', 'eval_with_predicted_masks', 'masks_table', 'mask_rcnn_predictor',
-           'train_masks_cli', 'predict_masks_cli']
+           'plot_mask_training', 'show_predictions', 'mask_rcnn_predictor', 'train_masks_cli']
 
 # %% ../nbs/12_mask_predictor.ipynb #29224050
 class UnionDataset(torch.utils.data.Dataset):
@@ -361,88 +358,6 @@ def show_predictions(predictor:MaskPredictor, x:Tensor, a:Tensor|None=None, vali
     fig.tight_layout()
     return fig
 
-# %% ../nbs/12_mask_predictor.ipynb #7fc06dd5
-def _image_files(images:Path) -> list[Path]:
-    if not images.is_dir(): raise FileNotFoundError(f"--images {images} is not a folder")
-    files = sorted(p for p in images.iterdir() if p.suffix.lower() in {'.png', '.jpg', '.jpeg', '.bmp', '.webp'})
-    if not files: raise ValueError(f"--images {images} holds no images (.png/.jpg)")
-    return files
-
-def _load_images(files:list[Path], size:int|None) -> list[Tensor]:
-    from torchvision import tv_tensors
-    tfm = joint_transform(size)
-    out = []
-    for p in files:
-        im = read_image(p); x = tfm(tv_tensors.Image(torch.from_numpy(np.asarray(im).copy()).permute(2, 0, 1)))
-        out.append(x.as_subclass(Tensor).float() / 127.5 - 1)
-    return out
-
-def _png(x:Tensor) -> np.ndarray: return (to_unit(x).clamp(0, 1).permute(1, 2, 0).cpu().numpy() * 255).round().astype(np.uint8)
-
-def predict_masks_folder(mask_run:Path|str|MaskPredictor, images:Path|str, out:Path|str, size:int|None=None,
-                         min_area:int|None=None) -> Path:
-    "Write each image of `images` (resized to `size`) to `out/<id>.png` and its predicted instances to `out_seg/<id>_<k>.png`: a folder layout."
-    pred = mask_run if isinstance(mask_run, MaskPredictor) else MaskPredictor(mask_run)
-    files, out = _image_files(Path(images)), Path(out)
-    for p, x in zip(files, _load_images(files, size if size is not None else pred.cfg.size)):
-        save_sample(out.parent, out.name, p.stem, _png(x), [(m > 0).numpy() for m in pred.instances(x[None], min_area)[0]])
-    return out
-
-def translate_with_predicted_masks(run, images:Path|str, out:Path|str, mask_run:Path|str, direction:str='AB',
-                                   ins_per:int|None=None, size:int|None=None, min_area:int|None=None) -> Path:
-    "Translate a folder of images that has no masks with a loaded run: masks predicted by `mask_run` (written to `OUT_input`/`OUT_input_seg`), translations to `OUT`/`OUT_seg`."
-    pred, out = MaskPredictor(mask_run), Path(out)
-    files = _image_files(Path(images))
-    f = run.translator(direction, 'config' if ins_per is None else ins_per)
-    with torch.no_grad():
-        for p, x in zip(files, _load_images(files, size or run.cfg.size)):
-            a, v = pred.predict(x[None], min_area)
-            y, b = f(x[None], a, v)
-            save_sample(out.parent, f'{out.name}_input', p.stem, _png(x), [(m > 0).numpy() for m in a[0][v[0]]])
-            save_sample(out.parent, out.name, p.stem, _png(y[0]), [(m > 0).cpu().numpy() for m in b[0][v[0]]])
-    return out
-
-# %% ../nbs/12_mask_predictor.ipynb #28f5ddf1
-class PredictedMaskTranslator:
-    "Wraps a translator `(x, a, valid) -> (y, b)`: ignores the given masks, translates with predicted ones, and returns `b` in the given masks' slots (Hungarian matching by IoU; unmatched slots empty)."
-    def __init__(self, translate_fn, predictor:MaskPredictor, min_area:int|None=None):
-        self.fn, self.predictor, self.min_area = translate_fn, predictor, min_area
-    def __call__(self, x:Tensor, a:Tensor, valid:Tensor) -> tuple[Tensor, Tensor]:
-        pa, pv = self.predictor.predict(x, self.min_area)
-        y, pb = self.fn(x, pa.to(x.device), pv.to(x.device))
-        b = torch.full_like(a, -1.)
-        for i, m in enumerate(match_instances(pa, pv, a.cpu(), valid.cpu())):
-            for q, r in m.items(): b[i, r] = pb[i, q].to(b)
-        return y, b
-
-def eval_with_predicted_masks(run, run_dir:Path|str, data:Path|str|None, mask_run:Path|str, ins_per:int|None=None,
-                              classifier:str|tuple|None='cnn', cls_epochs:int=10, seed:int=0, **kwargs) -> dict:
-    "Metrics of a loaded run on the test set with ground-truth masks and with predicted masks, and the predictor's own scores; writes metrics.json (predicted: `*_predicted`, predictor: `mask_predictor_*`) and metrics_masks.md."
-    from instagan.metrics import evaluate, write_metrics, train_domain_classifier
-    pred = MaskPredictor(mask_run)
-    data_dir = Path(data if data is not None else run.data_dir)
-    if isinstance(classifier, str):  # train the classifiers once, for both evaluations
-        classifier = tuple(train_domain_classifier(data_dir, classifier, masked=m, epochs=cls_epochs, seed=seed) for m in (False, True))
-    kw = {} if ins_per is None else dict(ins_per=ins_per)
-    fwd, rev = run.translator(direction='AB', **kw), run.translator(direction='BA', **kw)
-    gt = evaluate(fwd, data_dir, rev, classifier=classifier, seed=seed, **kwargs)
-    pm = evaluate(PredictedMaskTranslator(fwd, pred), data_dir, PredictedMaskTranslator(rev, pred), classifier=classifier, seed=seed, **kwargs)
-    ps = predictor_scores(pred, data_dir, kwargs.get('n_max'))
-    metrics = {**gt, **{f'{k}_predicted': v for k, v in pm.items()}, **{f'mask_predictor_{k}': v for k, v in ps.items()}}
-    write_metrics(run_dir, metrics, dict(run.config) | {'eval_data': str(data_dir), 'mask_run': str(mask_run)})
-    (Path(run_dir) / 'metrics_masks.md').write_text(masks_table(metrics))
-    return metrics
-
-def masks_table(metrics:dict) -> str:
-    "Markdown table: each metric with ground-truth masks beside the same metric with predicted masks, then the predictor's scores."
-    keys = [k for k in ('mask_iou', 'bg_l1', 'bg_psnr', 'count_kept', 'inst_kept', 'cls_score', 'cls_score_masked') if k in metrics]
-    rows = ['| metric | ground-truth masks | predicted masks |', '|---|---|---|']
-    rows += [f"| {k} | {metrics[k]:.4g} | {metrics.get(k + '_predicted', float('nan')):.4g} |" for k in keys]
-    rows += ['', '| mask predictor (test images, both domains) | value |', '|---|---|']
-    rows += [f"| {k.removeprefix('mask_predictor_')} | {v:.4g} |" for k, v in metrics.items()
-             if k.startswith('mask_predictor_') and not k.endswith(('_A', '_B'))]
-    return '\n'.join(rows) + '\n'
-
 # %% ../nbs/12_mask_predictor.ipynb #e3be475e
 def mask_rcnn_predictor(labels:list|None=None, score:float=0.5, allow_download:bool=False):
     "Optional: torchvision's COCO Mask R-CNN as `fn(x) -> list of (n, H, W)` instances in [-1, 1] (classes `labels`), only when its weights are already cached."
@@ -483,16 +398,3 @@ def train_masks_cli(data:str=None,  # data root in the folder layout (both domai
     print(f"done in {s['wall_s']:.0f} s: test union IoU {s['union_iou']:.3f} (A {s['union_iou_A']:.3f}, B {s['union_iou_B']:.3f}); "
           f"instance count right for {s['count_acc']:.0%} of the images\nmask run: {mrun}  (curve: {mrun / 'curve.png'})")
     return mrun
-
-@call_parse
-def predict_masks_cli(mask_run:str=None,  # mask run of `instagan train-masks` (required)
-                      images:str=None,  # folder of images (required)
-                      out:str=None,  # output image folder (required): images go there, masks into OUT_seg/
-                      size:int=None,  # resize and centre-crop to this side (default: the mask run's)
-                      min_area:int=None):  # smallest instance in pixels (default 0.2% of the image)
-    "Predict instance masks for a folder of images and write images and masks in the folder layout (OUT, OUT_seg)."
-    missing = [f'--{k.replace("_", "-")}' for k, v in (('mask_run', mask_run), ('images', images), ('out', out)) if v is None]
-    if missing: raise OptionError(f"instagan predict-masks needs {', '.join(missing)}")
-    o = predict_masks_folder(mask_run, images, out, size, min_area)
-    print(f"predicted masks for {len(list(Path(o).iterdir()))} images: {o} and {o.parent / (o.name + '_seg')}")
-    return o

@@ -4,18 +4,16 @@
 
 # %% ../nbs/02_datasets.ipynb #e35ea964
 from __future__ import annotations
-import contextlib, io, json, os, re, shutil, time, zipfile
+import json, os, re, shutil
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated
 import numpy as np
 import scipy.io
 import scipy.ndimage
 from PIL import Image, ImageFile
-from fastcore.script import call_parse
 from fastprogress.fastprogress import progress_bar
-from .data import save_sample, read_image, read_mask
+from .data import save_sample, read_image
 
 # %% auto #0
 __all__ = ['FOLDERS', 'MANIFEST', 'SOURCES', 'Report', 'SampleWriter', 'resize_sample', 'split_components', 'order_instances',

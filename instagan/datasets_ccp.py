@@ -4,19 +4,15 @@
 
 # %% ../nbs/02b_ccp.ipynb #d1397cb2
 from __future__ import annotations
-import contextlib, io, json, os, re, shutil, time, zipfile
-from collections import Counter
-from dataclasses import dataclass, field
+import time
 from pathlib import Path
-from typing import Annotated
 import numpy as np
 import scipy.io
 import scipy.ndimage
-from PIL import Image, ImageFile
+from PIL import Image
 from fastcore.script import call_parse
 from fastprogress.fastprogress import progress_bar
-from .data import save_sample, read_image, read_mask
-from .datasets import MANIFEST, FOLDERS, Report, SampleWriter, _image_size, _need, _open_image, _pair, order_instances, resize_sample, resolve_source, split_components, split_ids, fixture_photo
+from .datasets import FOLDERS, Report, SampleWriter, _image_size, _need, _open_image, _pair, order_instances, resize_sample, resolve_source, split_components, split_ids, fixture_photo
 
 # %% auto #0
 __all__ = ['CCP_TASKS', 'ETHICS_WARNING', 'CCP_NAMES', 'ccp_labels', 'read_ccp_annotation', 'prepare_ccp', 'make_ccp_fixture',

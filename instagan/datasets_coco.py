@@ -4,19 +4,14 @@
 
 # %% ../nbs/02c_coco.ipynb #3360e878
 from __future__ import annotations
-import contextlib, io, json, os, re, shutil, time, zipfile
-from collections import Counter
-from dataclasses import dataclass, field
+import contextlib, io, json, time
 from pathlib import Path
 from typing import Annotated
 import numpy as np
-import scipy.io
-import scipy.ndimage
-from PIL import Image, ImageFile
+from PIL import Image
 from fastcore.script import call_parse
 from fastprogress.fastprogress import progress_bar
-from .data import save_sample, read_image, read_mask
-from .datasets import MANIFEST, FOLDERS, Report, SampleWriter, _need, _open_image, coco_image_plan, download_plan, fetch, order_instances, resize_sample, split_ids, fixture_photo
+from .datasets import Report, SampleWriter, _need, _open_image, coco_image_plan, download_plan, fetch, order_instances, resize_sample, split_ids, fixture_photo
 
 # %% auto #0
 __all__ = ['coco_class_ids', 'prepare_coco', 'make_coco_fixture', 'coco_cli']

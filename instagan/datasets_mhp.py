@@ -4,19 +4,13 @@
 
 # %% ../nbs/02d_mhp.ipynb #4848e520
 from __future__ import annotations
-import contextlib, io, json, os, re, shutil, time, zipfile
-from collections import Counter
-from dataclasses import dataclass, field
+import re, time
 from pathlib import Path
-from typing import Annotated
 import numpy as np
-import scipy.io
-import scipy.ndimage
-from PIL import Image, ImageFile
+from PIL import Image
 from fastcore.script import call_parse
 from fastprogress.fastprogress import progress_bar
-from .data import save_sample, read_image, read_mask
-from .datasets import MANIFEST, FOLDERS, Report, SampleWriter, _need, _open_image, _pair, order_instances, resize_sample, resolve_source, fixture_photo
+from .datasets import Report, SampleWriter, _need, _open_image, _pair, order_instances, resize_sample, resolve_source, fixture_photo
 
 # %% auto #0
 __all__ = ['MHP_LABELS', 'read_label_map', 'mhp_annotations', 'prepare_mhp', 'make_mhp_fixture', 'mhp_cli']

@@ -16,7 +16,7 @@ from fastai.callback.core import CancelFitException
 from fastai.callback.schedule import ParamScheduler, SchedNo, SchedLin, combine_scheds
 from .core import InstaganError, OptionError, check_positive, resolve_device
 from .data import instagan_dls, data_root, check_data, fixed_samples
-from .models import GANModels, model_presets, MODEL_NAMES, count_params
+from .models import GANModels, model_presets, MODEL_NAMES, NORMS, count_params
 from .sequential import translator, show_translations
 from .train_step import TrainOptions
 from .learner import (InstaGANLearner, LossTerm, loss_term_names, SkipValidation, TermsLogger, HistoryLogger, SampleFigures,
@@ -108,7 +108,7 @@ def check_config(cfg:TrainConfig) -> TrainConfig:
         raise OptionError(f"--size {cfg.size}: image sizes must be multiples of 4 (the generator halves them twice) and at least 8")
     if cfg.amp not in (None, 'bf16', 'fp16'): raise OptionError(f"--amp must be bf16, fp16 or none, got {cfg.amp!r}")
     if cfg.pool_size < 0: raise OptionError(f"pool_size must be 0 or more, got {cfg.pool_size}")
-    if cfg.norm not in ('instance', 'batch', 'none'): raise OptionError(f"--norm must be instance, batch or none, got {cfg.norm!r}")
+    if cfg.norm not in NORMS: raise OptionError(f"--norm must be {', '.join(NORMS[:-1])} or {NORMS[-1]}, got {cfg.norm!r}")
     if cfg.init not in ('normal', 'default'): raise OptionError(f"init must be 'normal' or 'default', got {cfg.init!r}")
     if cfg.real_masks not in ('all', 'matched'): raise OptionError(f"real_masks must be 'all' or 'matched', got {cfg.real_masks!r}")
     return cfg

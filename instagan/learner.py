@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_learner.ipynb #c77376eb
 from __future__ import annotations
-import os, time, math, errno
+import os, time, math, errno, ctypes, sys
 from functools import partial
 from pathlib import Path
 import numpy as np
@@ -17,7 +17,7 @@ from fastcore.script import call_parse, store_true
 from fastai.learner import Learner, Metric
 from fastai.callback.core import Callback, CancelBackwardException, CancelStepException, CancelValidException
 from fastai.callback.progress import CSVLogger
-from fastai.optimizer import Adam
+from fastai.optimizer import Adam, OptimWrapper
 from fastai.torch_core import params
 from .core import InstaganError, OptionError, resolve_device
 from .models import GANModels, model_presets
@@ -25,9 +25,31 @@ from .sequential import show_translations
 from .train_step import ImagePool, TrainOptions, SequentialBatch, train_step
 
 # %% auto #0
-__all__ = ['TrainingDiverged', 'InstaGANLearner', 'LossTerm', 'loss_term_names', 'SkipValidation', 'TermsLogger', 'HistoryLogger',
-           'atomic_save', 'previous_checkpoint', 'Checkpoint', 'checkpoint_state', 'read_checkpoint', 'load_checkpoint',
-           'SampleFigures', 'SavedTensorMeter', 'boxes_batch', 'step_learner', 'measure_step', 'bench_cli']
+__all__ = ['adam', 'adam_state', 'reuse_freed_memory', 'TrainingDiverged', 'InstaGANLearner', 'LossTerm', 'loss_term_names',
+           'SkipValidation', 'TermsLogger', 'HistoryLogger', 'atomic_save', 'previous_checkpoint', 'Checkpoint',
+           'checkpoint_state', 'read_checkpoint', 'load_checkpoint', 'SampleFigures', 'SavedTensorMeter', 'boxes_batch',
+           'step_learner', 'measure_step', 'bench_cli']
+
+# %% ../nbs/07_learner.ipynb #a2b05ea8
+def adam(params, lr:float=2e-4, **kwargs) -> OptimWrapper:
+    "The official code's Adam (β = (0.5, 0.999), ε = 1e-8), as torch's fused kernel behind fastai's optimiser API."
+    return OptimWrapper(params, torch.optim.Adam, lr=lr, betas=(0.5, 0.999), eps=1e-8, weight_decay=0., fused=True, **kwargs)
+
+def adam_state(sd:dict, opt:OptimWrapper) -> dict:
+    "`sd` in torch's format for `opt`: checkpoints from before the fused Adam hold fastai's (`grad_avg`, `sqr_avg`, `step` per weight)."
+    if 'hypers' not in sd: return sd
+    state = {i: {'step': torch.tensor(float(s['step'])), 'exp_avg': s['grad_avg'], 'exp_avg_sq': s['sqr_avg']}
+             for i, s in enumerate(sd['state']) if 'grad_avg' in s}
+    return {'state': state, 'param_groups': opt.opt.state_dict()['param_groups']}
+
+# %% ../nbs/07_learner.ipynb #7ae92be1
+def reuse_freed_memory() -> bool:
+    "Make glibc keep freed memory for reuse instead of returning it to the kernel (no-op off glibc); True if set."
+    if not sys.platform.startswith('linux'): return False
+    try: libc = ctypes.CDLL('libc.so.6')
+    except OSError: return False
+    M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3                       # mallopt parameters of <malloc.h>
+    return bool(libc.mallopt(M_MMAP_THRESHOLD, 1 << 30)) and bool(libc.mallopt(M_TRIM_THRESHOLD, (1 << 31) - 1))
 
 # %% ../nbs/07_learner.ipynb #58759933
 class TrainingDiverged(InstaganError):
@@ -38,8 +60,7 @@ class InstaGANLearner(Learner):
     def __init__(self, dls, model:GANModels, opts:TrainOptions|None=None, lr_g:float=2e-4, lr_d:float=2e-4,
                  pool_size:int=50, amp:str|None=None, channels_last:bool=False, seed:int|None=None, loss_bound:float=1e4, **kwargs):
         "`loss_bound`: a G or D loss (or a weight) above it, or not finite, stops training with `TrainingDiverged`; a healthy run stays below 100."
-        opt_func = partial(Adam, mom=0.5, sqr_mom=0.999, eps=1e-8, wd=0.)
-        super().__init__(dls, model, loss_func=lambda *a: torch.zeros(()), opt_func=opt_func, lr=lr_g,
+        super().__init__(dls, model, loss_func=lambda *a: torch.zeros(()), opt_func=adam, lr=lr_g,
                          splitter=lambda m: [params(m.G_AB) + params(m.G_BA)], **kwargs)
         self.opts, self.lr_g, self.lr_d, self.opt_d = opts or TrainOptions(), lr_g, lr_d, None
         self.pools = {d: ImagePool(pool_size, seed=None if seed is None else seed + i) for i, d in enumerate(('AB', 'BA'))}
@@ -48,6 +69,7 @@ class InstaGANLearner(Learner):
         if amp not in (None, 'bf16', 'fp16'): raise ValueError(f"amp must be None, 'bf16' or 'fp16', got {amp!r}")
         self.scaler = None  # fp16 only: created with the optimisers, on the data's device type
         self.recorder.train_metrics, self.recorder.valid_metrics = True, False
+        if torch.device(getattr(dls, 'device', None) or 'cpu').type == 'cpu': reuse_freed_memory()
 
     def create_opt(self):
         "The G optimiser through fastai, and a matching optimiser for both discriminators."
@@ -263,9 +285,10 @@ class Checkpoint(Callback):
         atomic_save(checkpoint_state(self.learn, self.epoch, self.config), self.path, keep_previous=True)
 
 def _plain(o):
-    "fastai's optimiser state with its `L` lists turned into plain lists, so `torch.load(weights_only=True)` reads it."
+    "An optimiser state with fastai's `L` lists turned into plain lists, so `torch.load(weights_only=True)` reads it."
     if isinstance(o, dict): return {k: _plain(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)) or type(o).__name__ == 'L': return [_plain(v) for v in o]
+    if isinstance(o, tuple): return tuple(_plain(v) for v in o)   # e.g. Adam's betas
+    if isinstance(o, list) or type(o).__name__ == 'L': return [_plain(v) for v in o]
     return o
 
 def checkpoint_state(learn:InstaGANLearner, epoch:int, config:dict|None=None) -> dict:
@@ -298,7 +321,7 @@ def load_checkpoint(learn:InstaGANLearner, path:Path|str) -> int:
     try: learn.model.load_state_dict(ck['model'])
     except RuntimeError as e: raise InstaganError(f"checkpoint {path} does not fit this run's networks: {str(e).splitlines()[0][:160]}") from None
     if learn.opt is None: learn.create_opt()
-    learn.opt.load_state_dict(ck['opt_g']); learn.opt_d.load_state_dict(ck['opt_d'])
+    learn.opt.load_state_dict(adam_state(ck['opt_g'], learn.opt)); learn.opt_d.load_state_dict(adam_state(ck['opt_d'], learn.opt_d))
     for k, p in learn.pools.items(): p.load_state_dict(ck['pools'][k])
     learn.progress_state = {'iters': ck.get('iters', 0), 'elapsed_s': ck.get('elapsed_s', 0.)}
     return ck['epoch']

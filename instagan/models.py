@@ -4,17 +4,30 @@
 
 # %% ../nbs/03_models.ipynb #987443ed
 from __future__ import annotations
+from contextlib import contextmanager
 import torch
 from torch import nn, Tensor
+import torch.nn.functional as F
 from torch.nn.utils.parametrizations import spectral_norm
+from torch.nn.utils import parametrize
 from .core import check_size, mask_union, check_direction
 
 # %% auto #0
-__all__ = ['NORMS', 'MODEL_NAMES', 'model_presets', 'norm_layer', 'ResnetBlock', 'resnet_encoder', 'resnet_decoder',
-           'patch_features', 'patch_classifier', 'min_patch_size', 'check_inputs', 'encode_set', 'SetGenerator',
-           'SetDiscriminator', 'ResnetGenerator', 'PatchDiscriminator', 'CycleGANGenerator', 'CycleGANSegGenerator',
+__all__ = ['NORMS', 'MODEL_NAMES', 'model_presets', 'ReflectionPad', 'norm_layer', 'ResnetBlock', 'resnet_encoder',
+           'resnet_decoder', 'conv_as_matmul', 'SpectralConv2d', 'reference_compute', 'patch_features',
+           'patch_classifier', 'min_patch_size', 'check_inputs', 'encode_set', 'SetGenerator', 'SetDiscriminator',
+           'ResnetGenerator', 'PatchDiscriminator', 'CycleGANGenerator', 'CycleGANSegGenerator',
            'CycleGANDiscriminator', 'CycleGANSegDiscriminator', 'count_params', 'matched_width', 'build_generator',
            'build_discriminator', 'build_models', 'init_normal', 'GANModels']
+
+# %% ../nbs/03_models.ipynb #39a3a0c8
+class ReflectionPad(nn.ReflectionPad2d):
+    "`nn.ReflectionPad2d` that pads in its input's dtype under autocast (which would pad in fp32); same values either way."
+    fast = True   # False: torch's behaviour (see `reference_compute`)
+    def forward(self, x:Tensor) -> Tensor:
+        if self.fast and torch.is_autocast_enabled(x.device.type):
+            with torch.autocast(x.device.type, enabled=False): return super().forward(x)
+        return super().forward(x)
 
 # %% ../nbs/03_models.ipynb #d3b0aafa
 NORMS = ('instance', 'batch', 'none')
@@ -32,14 +45,14 @@ class ResnetBlock(nn.Module):
         super().__init__()
         bias = norm != 'batch'   # a bias before a non-affine instance norm is what CycleGAN does
         self.conv_block = nn.Sequential(
-            nn.ReflectionPad2d(1), nn.Conv2d(ch, ch, 3, bias=bias), norm_layer(norm, ch), nn.ReLU(True),
-            nn.ReflectionPad2d(1), nn.Conv2d(ch, ch, 3, bias=bias), norm_layer(norm, ch))
+            ReflectionPad(1), nn.Conv2d(ch, ch, 3, bias=bias), norm_layer(norm, ch), nn.ReLU(True),
+            ReflectionPad(1), nn.Conv2d(ch, ch, 3, bias=bias), norm_layer(norm, ch))
     def forward(self, x:Tensor) -> Tensor: return x + self.conv_block(x)
 
 def resnet_encoder(in_ch:int, ngf:int=64, n_blocks:int=9, norm:str='instance') -> nn.Sequential:
     "Down-sampling half of the ResNet generator: (B, in_ch, H, W) -> (B, 4*ngf, H/4, W/4)."
     bias = norm != 'batch'
-    layers = [nn.ReflectionPad2d(3), nn.Conv2d(in_ch, ngf, 7, bias=bias), norm_layer(norm, ngf), nn.ReLU(True)]
+    layers = [ReflectionPad(3), nn.Conv2d(in_ch, ngf, 7, bias=bias), norm_layer(norm, ngf), nn.ReLU(True)]
     for m in (1, 2):
         layers += [nn.Conv2d(ngf*m, ngf*m*2, 3, stride=2, padding=1, bias=bias), norm_layer(norm, ngf*m*2), nn.ReLU(True)]
     layers += [ResnetBlock(ngf*4, norm) for _ in range(n_blocks)]
@@ -52,18 +65,52 @@ def resnet_decoder(out_ch:int, ngf:int=64, norm:str='instance') -> nn.Sequential
     for m in (4, 2):
         layers += [nn.ConvTranspose2d(ngf*m, ngf*m//2, 3, stride=2, padding=1, output_padding=1, bias=bias),
                    norm_layer(norm, ngf*m//2), nn.ReLU(True)]
-    layers += [nn.ReflectionPad2d(3), nn.Conv2d(ngf, out_ch, 7), nn.Tanh()]
+    layers += [ReflectionPad(3), nn.Conv2d(ngf, out_ch, 7), nn.Tanh()]
     return nn.Sequential(*layers)
 
 # %% ../nbs/03_models.ipynb #5823f841
-def _sn(conv:nn.Module, spectral:bool) -> nn.Module: return spectral_norm(conv) if spectral else conv
+def conv_as_matmul(x:Tensor, w:Tensor, stride:tuple=(1, 1), padding:tuple=(0, 0)) -> Tensor:
+    "`F.conv2d(x, w, stride=stride, padding=padding)` as one matrix product over the unfolded patches of `x`."
+    (kh, kw), (b, _, h, wd) = w.shape[-2:], x.shape
+    ho, wo = (h + 2 * padding[0] - kh) // stride[0] + 1, (wd + 2 * padding[1] - kw) // stride[1] + 1
+    cols = F.unfold(x, (kh, kw), padding=padding, stride=stride)          # (B, C*kh*kw, ho*wo)
+    return (w.flatten(1) @ cols).view(b, w.shape[0], ho, wo)
+
+class SpectralConv2d(nn.Conv2d):
+    "A `Conv2d` under `spectral_norm` that computes conv(x, W)/σ + b, equal to conv(x, W/σ) + b: the division touches the output."
+    fast = True   # False: torch's way, conv(x, W/σ) (see `reference_compute`)
+    def forward(self, x:Tensor) -> Tensor:
+        if not (self.fast and parametrize.is_parametrized(self, 'weight')): return super().forward(x)
+        p = self.parametrizations.weight; sn, w = p[0], p.original      # torch's _SpectralNorm and the raw weight
+        wm = sn._reshape_weight_to_matrix(w)
+        if sn.training: sn._power_method(wm, sn.n_power_iterations)    # updates u, v in place, exactly as torch's forward
+        u, v = sn._u.clone(memory_format=torch.contiguous_format), sn._v.clone(memory_format=torch.contiguous_format)
+        y = (conv_as_matmul(x, w, self.stride, self.padding) if self._as_matmul(x) else self._conv_forward(x, w, None))
+        y = y / torch.vdot(u, torch.mv(wm, v))   # σ = uᵀWv
+        return y if self.bias is None else y + self.bias.to(y.dtype)[:, None, None]
+    def _as_matmul(self, x:Tensor) -> bool:
+        "CPU, many channels in and out, at most 64 output pixels: the classifier's first convolution at 64x64."
+        h, w = ((s + 2 * p - k) // st + 1 for s, p, k, st in zip(x.shape[-2:], self.padding, self.kernel_size, self.stride))
+        return x.device.type == 'cpu' and min(self.in_channels, self.out_channels) >= 256 and h * w <= 64
+
+@contextmanager
+def reference_compute():
+    "Within this context the networks compute the plain way (torch's padding and spectral norm), to check the fast path against."
+    old = ReflectionPad.fast, SpectralConv2d.fast
+    ReflectionPad.fast = SpectralConv2d.fast = False
+    try: yield
+    finally: ReflectionPad.fast, SpectralConv2d.fast = old
+
+def _conv(in_ch:int, out_ch:int, stride:int, spectral:bool, bias:bool=True) -> nn.Module:
+    "A PatchGAN 4x4 convolution, spectrally normalised if `spectral`."
+    return spectral_norm(SpectralConv2d(in_ch, out_ch, 4, stride, 1, bias=bias)) if spectral else nn.Conv2d(in_ch, out_ch, 4, stride, 1, bias=bias)
 
 def patch_features(in_ch:int, ndf:int=64, n_layers:int=3, norm:str='instance', spectral:bool=True) -> nn.Sequential:
     "First `n_layers` stride-2 4x4 convs of a PatchGAN: (B, in_ch, H, W) -> (B, ndf*min(2**(n_layers-1), 8), H/2**n_layers, ...)."
-    layers, mult = [_sn(nn.Conv2d(in_ch, ndf, 4, stride=2, padding=1), spectral), nn.LeakyReLU(0.2, True)], 1
+    layers, mult = [_conv(in_ch, ndf, 2, spectral), nn.LeakyReLU(0.2, True)], 1
     for n in range(1, n_layers):
         prev, mult = mult, min(2**n, 8)
-        layers += [_sn(nn.Conv2d(ndf*prev, ndf*mult, 4, stride=2, padding=1, bias=norm != 'batch'), spectral),
+        layers += [_conv(ndf*prev, ndf*mult, 2, spectral, norm != 'batch'),
                    norm_layer(norm, ndf*mult), nn.LeakyReLU(0.2, True)]
     return nn.Sequential(*layers)
 
@@ -71,9 +118,9 @@ def patch_classifier(ndf:int=64, n_layers:int=3, norm:str='instance', spectral:b
     "Last two stride-1 4x4 convs of a PatchGAN: (B, ndf*min(2**(n_layers-1), 8), h, w) -> (B, 1, h-2, w-2) scores."
     prev, mult = min(2**(n_layers-1), 8), min(2**n_layers, 8)
     return nn.Sequential(
-        _sn(nn.Conv2d(ndf*prev, ndf*mult, 4, stride=1, padding=1, bias=norm != 'batch'), spectral),
+        _conv(ndf*prev, ndf*mult, 1, spectral, norm != 'batch'),
         norm_layer(norm, ndf*mult), nn.LeakyReLU(0.2, True),
-        _sn(nn.Conv2d(ndf*mult, 1, 4, stride=1, padding=1), spectral))
+        _conv(ndf*mult, 1, 1, spectral))
 
 def min_patch_size(n_layers:int=3) -> int:
     "Smallest image side a PatchGAN with `n_layers` stride-2 convs can score (one output patch)."

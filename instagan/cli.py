@@ -28,7 +28,7 @@ COMMANDS = {
     'translate': ('instagan.cli', 'translate_cli'),
     'eval': ('instagan.cli', 'eval_cli'),
     'ablate': ('instagan.ablations', 'ablate_cli'),
-    'bench': ('instagan.learner', 'bench_cli'),
+    'bench': ('instagan.bench', 'bench_cli'),
     'import-official': ('instagan.official', 'import_official_cli'),
     'train-masks': ('instagan.masks', 'train_masks_cli'),
     'predict-masks': ('instagan.predicted_masks', 'predict_masks_cli'),

@@ -4,31 +4,27 @@
 
 # %% ../nbs/07_learner.ipynb #c77376eb
 from __future__ import annotations
-import os, time, math, errno, ctypes, sys
-from functools import partial
+import os, math, errno, ctypes, sys
 from pathlib import Path
-import numpy as np
 import torch
 import torch.distributed as dist
 from torch import Tensor
 import matplotlib.pyplot as plt
 from fastcore.basics import patch
-from fastcore.script import call_parse, store_true
 from fastai.learner import Learner, Metric
 from fastai.callback.core import Callback, CancelBackwardException, CancelStepException, CancelValidException
 from fastai.callback.progress import CSVLogger
-from fastai.optimizer import Adam, OptimWrapper
+from fastai.optimizer import OptimWrapper
 from fastai.torch_core import params
-from .core import InstaganError, OptionError, resolve_device
-from .models import GANModels, model_presets
+from .core import InstaganError
+from .models import GANModels
 from .sequential import show_translations
 from .train_step import ImagePool, TrainOptions, SequentialBatch, train_step
 
 # %% auto #0
 __all__ = ['adam', 'adam_state', 'reuse_freed_memory', 'TrainingDiverged', 'InstaGANLearner', 'LossTerm', 'loss_term_names',
            'SkipValidation', 'TermsLogger', 'HistoryLogger', 'atomic_save', 'previous_checkpoint', 'Checkpoint',
-           'checkpoint_state', 'read_checkpoint', 'load_checkpoint', 'SampleFigures', 'SavedTensorMeter', 'boxes_batch',
-           'step_learner', 'measure_step', 'bench_cli']
+           'checkpoint_state', 'read_checkpoint', 'load_checkpoint', 'SampleFigures']
 
 # %% ../nbs/07_learner.ipynb #a2b05ea8
 def adam(params, lr:float=2e-4, **kwargs) -> OptimWrapper:
@@ -337,84 +333,3 @@ class SampleFigures(Callback):
         self.folder.mkdir(parents=True, exist_ok=True)
         fig = show_translations(self.model, self.samples, self.ins_per, title=f'epoch {self.epoch + 1}')
         fig.savefig(self.folder / f'epoch_{self.epoch + 1:03d}.png', dpi=80); plt.close(fig)
-
-# %% ../nbs/07_learner.ipynb #fea0a184
-class SavedTensorMeter:
-    "Context manager counting the bytes autograd saves for backward; `mark()` starts a new phase, `peak` is the largest."
-    def __init__(self): self.current, self.peak, self.seen = 0, 0, set()
-    def _pack(self, t:Tensor):
-        s = t.untyped_storage(); key = (s.data_ptr(), s.nbytes())
-        if key not in self.seen:
-            self.seen.add(key); self.current += s.nbytes(); self.peak = max(self.peak, self.current)
-        return t
-    def mark(self, *args): self.current = 0; self.seen = set()
-    def __enter__(self):
-        self._ctx = torch.autograd.graph.saved_tensors_hooks(self._pack, lambda t: t); self._ctx.__enter__(); return self
-    def __exit__(self, *exc): return self._ctx.__exit__(*exc)
-
-def boxes_batch(n:int, size:int=32, bs:int=1, device='cpu') -> tuple:
-    "A synthetic batch (both domains) with `n` non-overlapping box instances per sample, for measurements."
-    g = torch.Generator().manual_seed(n)
-    x = torch.rand(bs, 3, size, size, generator=g) * 2 - 1
-    a = -torch.ones(bs, n, size, size); cols = math.ceil(math.sqrt(n)); cell = size // cols
-    for k in range(n):
-        r, c = divmod(k, cols); a[:, k, r * cell + 1:(r + 1) * cell - 1 - k % 2, c * cell + 1:(c + 1) * cell - 1] = 1
-    v = torch.ones(bs, n, dtype=torch.bool)
-    return tuple(t.to(device) for t in (x, a, v, x.clone(), a.clone(), v.clone()))
-
-# %% ../nbs/07_learner.ipynb #6d9aba07
-def step_learner(model:GANModels, batch:tuple, opts:TrainOptions, amp:str|None=None, channels_last:bool=False) -> InstaGANLearner:
-    "An `InstaGANLearner` ready to train on `batch` alone, one `_do_one_batch()` at a time (for measurements)."
-    dev = batch[0].device
-    dls = type('OneBatch', (), {'device': dev, 'path': Path('.'), 'train': None, 'valid': None})()
-    learn = InstaGANLearner(dls, model, opts, amp=amp, channels_last=channels_last, seed=0)
-    if channels_last: learn.model.to(memory_format=torch.channels_last)
-    learn.create_opt(); learn.training, learn.epoch, learn.iter = True, 0, 0
-    learn._split(batch)
-    return learn
-
-def measure_step(n:int, ins_per:int|None=2, size:int=32, bs:int=1, model:str='instagan', ngf:int=8, n_blocks:int=1,
-                 ndf:int=8, device='cpu', repeats:int=3, amp:str|None=None, channels_last:bool=False) -> dict:
-    "Peak backward memory (MB of saved activations; CUDA: also max allocated) and median time of the Learner's training step."
-    dev = torch.device(device); torch.manual_seed(0)
-    learn = step_learner(GANModels(model, ngf, n_blocks, ndf).to(dev), boxes_batch(n, size, bs, dev), TrainOptions(ins_per=ins_per),
-                         amp, channels_last)
-    learn._do_one_batch()  # warm-up
-    if dev.type == 'cuda': torch.cuda.synchronize(); torch.cuda.reset_peak_memory_stats()
-    times = []
-    with SavedTensorMeter() as meter:
-        learn.on_phase = meter.mark
-        for _ in range(repeats):
-            t0 = time.perf_counter(); learn._do_one_batch()
-            if dev.type == 'cuda': torch.cuda.synchronize()
-            times.append(time.perf_counter() - t0)
-    res = {'n': n, 'ins_per': ins_per, 'saved_mb': meter.peak / 2**20, 'step_s': float(np.median(times))}
-    if dev.type == 'cuda': res['cuda_peak_mb'] = torch.cuda.max_memory_allocated() / 2**20
-    return res
-
-# %% ../nbs/07_learner.ipynb #6b110fff
-@call_parse
-def bench_cli(sizes:str='32,64',  # image sizes to measure, comma separated
-              instances:str='2,4,8',  # instance counts N
-              ins_per:int=2,  # instances per sequential step
-              preset:str='smoke',  # network sizes of this preset (smoke, quick, paper)
-              device:str='auto',  # auto, cpu or cuda
-              amp:str=None,  # mixed precision: bf16 or fp16 (as `instagan train --amp`)
-              channels_last:store_true=False,  # channels-last memory format
-              out:str=None):  # write bench.json here (a folder)
-    "Print (and write) step time and peak memory of the training step, sequential vs one-step, for several instance counts."
-    if amp not in (None, 'bf16', 'fp16'): raise OptionError(f"--amp must be bf16 or fp16, got {amp!r}")
-    if preset not in model_presets: raise OptionError(f"unknown --preset {preset!r}; choose one of {', '.join(model_presets)}")
-    dev = resolve_device(device); m = model_presets[preset]; rows = []
-    for s in [int(v) for v in sizes.split(',')]:
-        for n in [int(v) for v in instances.split(',')]:
-            for k in (ins_per, None):
-                r = {'size': s, **measure_step(n, k, s, 1, 'instagan', m['ngf'], m['n_blocks'], m['ndf'], dev, amp=amp, channels_last=channels_last)}
-                rows.append(r)
-                print(f"size {s:4d}  N={n:2d}  {'seq ins_per=' + str(k) if k else 'one-step      '}  "
-                      f"saved {r['saved_mb']:8.2f} MB" + (f"  cuda peak {r['cuda_peak_mb']:8.1f} MB" if 'cuda_peak_mb' in r else '') +
-                      f"  step {r['step_s'] * 1000:7.1f} ms")
-    if out:
-        Path(out).mkdir(parents=True, exist_ok=True)
-        (Path(out) / 'bench.json').write_text(json.dumps({'device': str(dev), 'preset': preset, 'amp': amp, 'channels_last': channels_last, 'rows': rows}, indent=1))
-    return rows

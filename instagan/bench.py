@@ -18,8 +18,8 @@ from .train_step import TrainOptions
 from .learner import InstaGANLearner
 
 # %% auto #0
-__all__ = ['SavedTensorMeter', 'boxes_batch', 'step_learner', 'measure_step', 'step_flops', 'conv_peak', 'repo_root',
-           'time_steps', 'compare_checkouts', 'bench_cli']
+__all__ = ['SavedTensorMeter', 'boxes_batch', 'step_learner', 'measure_step', 'step_flops', 'conv_peak', 'repo_root', 'StepTimer',
+           'compare_checkouts', 'bench_cli']
 
 # %% ../nbs/07b_bench.ipynb #9154435b
 class SavedTensorMeter:
@@ -96,7 +96,7 @@ def conv_peak(ch:int=256, size:int=16, bs:int=8, dtype:torch.dtype=torch.float32
     return flops / best / 1e9
 
 # %% ../nbs/07b_bench.ipynb #1d14a4f8
-_TIME_STEPS = """
+_STEP_SERVER = """
 import json, sys, time, torch
 try: from instagan.bench import step_learner, boxes_batch
 except ImportError: from instagan.learner import step_learner, boxes_batch   # checkouts from before notebook 07b
@@ -105,10 +105,9 @@ from instagan.train_step import TrainOptions
 a = json.loads(sys.argv[1]); torch.manual_seed(0)
 learn = step_learner(GANModels('instagan', a['ngf'], a['n_blocks'], a['ndf']), boxes_batch(a['n'], a['size'], a['bs']),
                      TrainOptions(ins_per=a['ins_per']), a['amp'])
-learn._do_one_batch(); ts = []
-for _ in range(a['repeats']):
-    t0 = time.perf_counter(); learn._do_one_batch(); ts.append(time.perf_counter() - t0)
-print('TIMES', json.dumps(ts))
+learn._do_one_batch(); print('READY', flush=True)
+for _ in sys.stdin:
+    t0 = time.perf_counter(); learn._do_one_batch(); print('TIME', time.perf_counter() - t0, flush=True)
 """
 
 def repo_root() -> Path:
@@ -118,29 +117,39 @@ def repo_root() -> Path:
     if not (root / '.git').exists(): raise InstaganError(f"{root} is not a git checkout: --against needs an editable install (pip install -e .)")
     return root
 
-def time_steps(root:Path|str, cfg:dict) -> list[float]:
-    "Seconds of each of `cfg['repeats']` training steps (after one warm-up), timed by the `instagan` of checkout `root` in a fresh process."
-    env = {**os.environ, 'PYTHONPATH': str(root), 'PYTHONWARNINGS': 'ignore'}
-    r = subprocess.run([sys.executable, '-c', _TIME_STEPS, json.dumps(cfg)], env=env, capture_output=True, text=True, cwd=root)
-    line = [l for l in r.stdout.splitlines() if l.startswith('TIMES ')]
-    if r.returncode or not line: raise InstaganError(f"timing the step in {root} failed:\n{r.stderr[-2000:]}")
-    return json.loads(line[0][6:])
+class StepTimer:
+    "The training step of `cfg` built once by the `instagan` of checkout `root`, in its own process; `step()` times one step there."
+    def __init__(self, root:Path|str, cfg:dict):
+        env = {**os.environ, 'PYTHONPATH': str(root), 'PYTHONWARNINGS': 'ignore'}
+        self.root, self.p = root, subprocess.Popen([sys.executable, '-c', _STEP_SERVER, json.dumps(cfg)], env=env, cwd=root, text=True,
+                                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self._read('READY')
+    def _read(self, tag:str) -> str:
+        for line in self.p.stdout:
+            if line.startswith(tag): return line[len(tag):].strip()
+        raise InstaganError(f"timing the step in {self.root} failed:\n{self.p.stderr.read()[-2000:]}")
+    def step(self) -> float:
+        "Seconds of one training step."
+        self.p.stdin.write('step\n'); self.p.stdin.flush(); return float(self._read('TIME'))
+    def close(self): self.p.stdin.close(); self.p.wait()
 
-def compare_checkouts(ref:str, rounds:int=3, **cfg) -> dict:
-    "Median step seconds of commit `ref` and of this checkout, alternating `rounds` times (`cfg`: ngf, n_blocks, ndf, n, size, bs, ins_per, amp, repeats)."
+def compare_checkouts(ref:str, rounds:int=6, **cfg) -> dict:
+    "Step seconds of commit `ref` and of this checkout, one step each in turn for `rounds` rounds: medians and the median ratio (`cfg`: ngf, n_blocks, ndf, n, size, bs, ins_per, amp)."
     root = repo_root(); tmp = Path(tempfile.mkdtemp(prefix='instagan-ref-')) / 'ref'
     r = subprocess.run(['git', '-C', str(root), 'worktree', 'add', '--detach', str(tmp), ref], capture_output=True, text=True)
     if r.returncode: raise OptionError(f"cannot check out {ref!r}: {r.stderr.strip()}")
-    times = {ref: [], 'this checkout': []}
+    timers, times = {}, {ref: [], 'this checkout': []}
     try:
+        timers = {ref: StepTimer(tmp, cfg), 'this checkout': StepTimer(root, cfg)}   # both built, idle while the other runs
         for i in range(rounds):
-            for k, path in ((ref, tmp), ('this checkout', root)):
-                times[k] += time_steps(path, cfg)
-                print(f"round {i + 1}/{rounds}  {k:>14}: {np.median(times[k]) / cfg['bs'] * 1000:8.0f} ms per sample-step so far", flush=True)
+            for k, t in timers.items(): times[k].append(t.step())
+            print(f"round {i + 1}/{rounds}: " + '  '.join(f"{k} {times[k][-1] / cfg['bs'] * 1000:6.0f}" for k in times) + ' ms per sample-step', flush=True)
     finally:
+        for t in timers.values(): t.close()
         subprocess.run(['git', '-C', str(root), 'worktree', 'remove', '--force', str(tmp)], capture_output=True)
         shutil.rmtree(tmp.parent, ignore_errors=True)
-    return {k: float(np.median(v)) for k, v in times.items()}
+    return {**{k: float(np.median(v)) for k, v in times.items()},
+            'ratio': float(np.median([a / b for a, b in zip(times[ref], times['this checkout'])]))}
 
 # %% ../nbs/07b_bench.ipynb #34c68fcd
 @call_parse
@@ -155,7 +164,7 @@ def bench_cli(sizes:str='32,64',  # image sizes to measure, comma separated
               repeats:int=3,  # timed steps per row (the median is reported)
               flops:store_true=False,  # also count GFLOP per step and compare with this machine's measured conv peak
               against:str=None,  # a git commit to time side by side with this checkout (first size and N, sequential)
-              rounds:int=3,  # alternating rounds of --against
+              rounds:int=6,  # alternating rounds of --against (one step each)
               out:str=None):  # write bench.json here (a folder)
     "Print (and write) time per sample-step and peak memory of the training step, sequential vs one-step, for several instance counts."
     if amp not in (None, 'bf16', 'fp16'): raise OptionError(f"--amp must be bf16 or fp16, got {amp!r}")
@@ -163,11 +172,11 @@ def bench_cli(sizes:str='32,64',  # image sizes to measure, comma separated
     dev = resolve_device(device); m = model_presets[preset]; rows = []
     size_list, n_list = [int(v) for v in sizes.split(',')], [int(v) for v in instances.split(',')]
     if against:
-        cfg = dict(ngf=m['ngf'], n_blocks=m['n_blocks'], ndf=m['ndf'], n=n_list[0], size=size_list[0], bs=bs, ins_per=ins_per, amp=amp, repeats=repeats)
+        cfg = dict(ngf=m['ngf'], n_blocks=m['n_blocks'], ndf=m['ndf'], n=n_list[0], size=size_list[0], bs=bs, ins_per=ins_per, amp=amp)
         med = compare_checkouts(against, rounds, **cfg)
         a, b = (med[k] / bs * 1000 for k in (against, 'this checkout'))
-        print(f"{against}: {a:.0f} ms per sample-step;  this checkout: {b:.0f} ms;  speed-up {a / b:.2f}x")
-        return [{'against': against, **cfg, 'ref_ms': a, 'this_ms': b}]
+        print(f"median: {against} {a:.0f} ms per sample-step, this checkout {b:.0f} ms; speed-up {med['ratio']:.2f}x (median of the rounds' ratios)")
+        return [{'against': against, **cfg, 'ref_ms': a, 'this_ms': b, 'speedup': med['ratio']}]
     peak = conv_peak(4 * m['ngf'], max(size_list[0] // 4, 4), 2 * bs, torch.bfloat16 if amp == 'bf16' else torch.float16 if amp == 'fp16' else torch.float32, dev) if flops else None
     if peak: print(f"peak: {peak:.0f} GFLOP/s ({amp or 'fp32'} 3x3 conv, {4 * m['ngf']} channels, forward + backward)")
     for s in size_list:

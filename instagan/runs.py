@@ -73,7 +73,7 @@ class TrainConfig:
 _TRAINING = {  # what a preset sets beyond its network widths, which `model_presets` (notebook 03) holds
     'smoke': dict(size=32, bs=2, epochs=2, iters=3, synthetic_train=12, synthetic_max_instances=3, ins_max=3),
     'quick': dict(size=64, bs=4, epochs=10, iters=70, amp='bf16', time_budget=8.5),
-    'paper': dict(size=256, load_size=286, bs=4, epochs=400, iters=None, synthetic_max_instances=8),
+    'paper': dict(size=256, load_size=286, bs=4, epochs=400, iters=None, synthetic_max_instances=8, amp='bf16'),  # bf16: GPU and AMX CPUs
 }
 PRESETS = {k: {**v, **model_presets[k]} for k, v in _TRAINING.items()}
 

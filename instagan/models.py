@@ -74,7 +74,8 @@ def conv_as_matmul(x:Tensor, w:Tensor, stride:tuple=(1, 1), padding:tuple=(0, 0)
     (kh, kw), (b, _, h, wd) = w.shape[-2:], x.shape
     ho, wo = (h + 2 * padding[0] - kh) // stride[0] + 1, (wd + 2 * padding[1] - kw) // stride[1] + 1
     cols = F.unfold(x, (kh, kw), padding=padding, stride=stride)          # (B, C*kh*kw, ho*wo)
-    return (w.flatten(1) @ cols).view(b, w.shape[0], ho, wo)
+    cols = cols.transpose(0, 1).reshape(cols.shape[1], -1)                 # (C*kh*kw, B*ho*wo): one product, no batched copies of w
+    return (w.flatten(1) @ cols).view(w.shape[0], b, ho, wo).transpose(0, 1).contiguous()
 
 class SpectralConv2d(nn.Conv2d):
     "A `Conv2d` under `spectral_norm` that computes conv(x, W)/σ + b, equal to conv(x, W/σ) + b: the division touches the output."

@@ -14,12 +14,12 @@ from torch import Tensor
 import matplotlib.pyplot as plt
 from fastcore.basics import patch
 from fastcore.script import call_parse, store_true
+from .core import InstaganError, OptionError, resolve_device
 from fastai.learner import Learner, Metric
 from fastai.callback.core import Callback, CancelBackwardException, CancelStepException, CancelValidException
 from fastai.callback.progress import CSVLogger
 from fastai.optimizer import Adam
 from fastai.torch_core import params
-from .core import InstaganError, OptionError, resolve_device
 from .models import GANModels, model_presets
 from .sequential import show_translations
 from .train_step import ImagePool, TrainOptions, SequentialBatch, train_step

@@ -12,9 +12,9 @@ import torch
 import torch.distributed as dist
 import matplotlib.pyplot as plt
 from fastcore.script import call_parse, store_true
+from .core import InstaganError, OptionError, check_positive, resolve_device
 from fastai.callback.core import CancelFitException
 from fastai.callback.schedule import ParamScheduler, SchedNo, SchedLin, combine_scheds
-from .core import InstaganError, OptionError, check_positive, resolve_device
 from .data import instagan_dls, data_root, check_data, fixed_samples
 from .models import GANModels, model_presets, MODEL_NAMES, NORMS, count_params
 from .sequential import translator, show_translations

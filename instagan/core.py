@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #0fbe4f7c
 from __future__ import annotations
-import math
+import math, sys, contextlib
 import torch
 import numpy as np
 import matplotlib.pyplot as plt
@@ -13,7 +13,7 @@ from torch import Tensor
 # %% auto #0
 __all__ = ['DIRECTIONS', 'INSTANCE_COLOURS', 'check_size', 'to_unit', 'to_sym', 'InstaganError', 'OptionError', 'check_positive',
            'check_direction', 'resolve_device', 'mask_area', 'sort_by_area', 'mask_union', 'split_union',
-           'split_instances', 'pad_masks', 'overlay_masks', 'show_sample', 'show_batch']
+           'split_instances', 'pad_masks', 'overlay_masks', 'show_sample', 'show_batch', 'epoch_lines']
 
 # %% ../nbs/00_core.ipynb #e7c263ba
 def check_size(h:int, w:int|None=None, what:str='image size'):
@@ -159,3 +159,24 @@ def show_batch(images:Tensor, masks:Tensor|None=None, valid:Tensor|None=None, ti
                     title=None if titles is None else titles[i])
     fig.tight_layout()
     return fig
+
+# %% ../nbs/00_core.ipynb #3280dca5
+def _watched() -> bool:
+    "Whether a person watches the output live: a terminal, or a Jupyter notebook (fastprogress draws HTML bars there)."
+    try: from fastprogress.fastprogress import IN_NOTEBOOK
+    except ImportError: IN_NOTEBOOK = False
+    return sys.stdout.isatty() or IN_NOTEBOOK
+
+def _fmt(v) -> str: return f"{v:.4f}" if isinstance(v, float) else str(v)
+
+@contextlib.contextmanager
+def epoch_lines(learn, bars:bool|None=None):
+    "Fit a fastai `learn` inside: progress bars where watched (`bars=None`: a terminal or notebook), else one line per epoch."
+    if bars if bars is not None else _watched(): yield; return
+    def line(log):
+        names = list(learn.recorder.metric_names)
+        if list(log) != names: print('  '.join(f"{n} {_fmt(v)}" for n, v in zip(names, log) if v is not None), flush=True)
+    with learn.no_bar():
+        old, learn.logger = learn.logger, line
+        try: yield
+        finally: learn.logger = old

@@ -29,6 +29,7 @@ COMMANDS = {
     'import-official': ('instagan.official', 'import_official_cli'),
     'train-masks': ('instagan.masks', 'train_masks_cli'),
     'predict-masks': ('instagan.predicted_masks', 'predict_masks_cli'),
+    'docs': ('instagan.docs', 'docs_cli'),
 }
 
 def _load(name:str):

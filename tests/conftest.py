@@ -2,7 +2,7 @@ import os, pytest
 
 def pytest_addoption(parser):
     parser.addoption("--flags", default=os.environ.get("INSTAGAN_TEST_FLAGS", ""),
-                     help="notebook cell flags to run as well, space separated: 'slow', 'cuda' or 'slow cuda'")
+                     help="test flags, space separated: 'slow' (long cells and tests), 'cuda' (GPU tests), 'browser' (real-browser tests)")
 
 @pytest.fixture(scope="session")
 def run_flags(request):
@@ -11,10 +11,11 @@ def run_flags(request):
 def pytest_collection_modifyitems(config, items):
     flags = config.getoption("--flags").split()
     for item in items:
-        for flag in ("slow", "cuda"):
+        for flag in ("slow", "cuda", "browser"):
             if flag in item.keywords and flag not in flags:
                 item.add_marker(pytest.mark.skip(reason=f"needs --flags {flag}"))
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: takes more than ~30 s; run with --flags slow")
     config.addinivalue_line("markers", "cuda: needs a GPU; run with --flags cuda")
+    config.addinivalue_line("markers", "browser: drives Chromium through Playwright; run with --flags browser")

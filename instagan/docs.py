@@ -80,6 +80,14 @@ def static_outputs(nb:dict) -> dict:
     return {**nb, 'cells': cells}
 
 # %% ../nbs/16_docs.ipynb #70c46869
+_HEAD = """<link rel="icon" href="data:,">
+<script type="text/x-mathjax-config">  // jupyter-server-mathjax ships the STIX-Web fonts only; no font fetched from about:blank or
+// missing files (the hidden MathML of AssistiveMML asked for TeX fonts that are not there): no console error
+MathJax.Hub.Config({"HTML-CSS": {availableFonts: ["STIX-Web"], preferredFont: "STIX-Web", webFont: "STIX-Web", imageFont: null,
+                                 styles: {"@font-face": {"font-family": "MathJax_Blank", src: "local('MathJax_Blank')"}}},
+                    AssistiveMML: {disabled: true}, menuSettings: {assistiveMML: false}});
+</script>
+"""
 _CSS = """<style>
 #ig-nav{position:fixed;top:0;left:0;bottom:0;width:15rem;overflow-y:auto;padding:1rem;background:#f6f6f6;
         border-right:1px solid #ddd;font:14px/1.4 system-ui,sans-serif;z-index:10}
@@ -107,9 +115,10 @@ def render_page(nb:dict, pages:list[tuple[str, str]], here:str) -> str:
     ex = HTMLExporter(template_name='lab', mathjax_url='mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe',
                       exclude_input_prompt=True, exclude_output_prompt=True)
     nb = {**nb, 'metadata': {k: v for k, v in nb.get('metadata', {}).items() if k != 'widgets'}}
-    body, _ = ex.from_notebook_node(nbformat.from_dict(nb), resources={'metadata': {'name': pages[[f for f, _ in pages].index(here)][1]}})
+    body, _ = ex.from_notebook_node(nbformat.reads(json.dumps(nb), as_version=4), resources={'metadata': {'name': pages[[f for f, _ in pages].index(here)][1]}})
     body = re.sub(r'<script src="https?://[^"]*require[^"]*"></script>\s*', '', body)  # no widget state: no require.js
     body = re.sub(r'(<body[^>]*>)', lambda m: m.group(1) + nav_html(pages, here), body, count=1)
+    body = body.replace('</head>', _HEAD + '</head>', 1)
     return body.replace('</body>', prev_next(pages, here) + '</body>', 1)
 
 # %% ../nbs/16_docs.ipynb #c8853cb4
@@ -136,9 +145,10 @@ def build_docs(out:Path|str='site', fast:bool=False, nbs:Path|str|None=None, onl
         for p, (fname, _) in zip(paths, pages):
             t0 = time.perf_counter(); err = None
             try:
-                page = render_page(static_outputs(execute(p, ('slow',) if fast else (), 600 if fast else None)), pages, fname)
+                page = render_page(static_outputs(execute(p, ('slow',) if fast else ())), pages, fname)
                 (out / fname).write_text(page)
             except NotebookError as e: err = str(e)
+            except Exception: err = traceback.format_exc()  # rendering failed
             res[p.stem] = {'seconds': round(time.perf_counter() - t0, 1), 'error': err, 'page': fname}
             if err is None: res[p.stem]['figures'] = page.count('<img ')
             log(f"{p.stem:<22} {res[p.stem]['seconds']:7.1f} s  " + ('ok' if err is None else 'FAILED'))

@@ -115,7 +115,8 @@ class SequentialViewer:
         self._dataset(folder)    # fail now on a folder that is missing
         d = 'AB' if folder.endswith('A') else 'BA'
         self.direction = W.ToggleButtons(options=[('A→B', 'AB'), ('B→A', 'BA')], value=d, description='direction',
-                                         style={**_LABEL, 'button_width': '5em'}, layout=W.Layout(width='auto'))
+                                         style={**_LABEL, 'button_width': '5em'},  # flex: the label beside the buttons
+                                         layout=W.Layout(width='auto', display='flex', flex_flow='row', align_items='center'))
         self.sample = W.IntSlider(0, 0, len(self._dataset(folder)) - 1, description='sample', continuous_update=False, style=_LABEL)
         self.ins_per = W.IntSlider(min(ins_per or 2, max_ins_per), 1, max_ins_per, description='ins_per', continuous_update=False, style=_LABEL)
         self.step = self._step_slider(1, 1)

@@ -10,9 +10,6 @@ import numpy as np
 import torch
 from fastcore.script import anno_parser, call_parse, store_true
 from .core import InstaganError, OptionError
-import warnings
-# fastai's import calls torch.jit.script, which torch 2.9+ reports as deprecated on every command: not the user's concern
-warnings.filterwarnings('ignore', message=r'`torch.jit.script` is deprecated', category=FutureWarning)
 
 # %% auto #0
 __all__ = ['COMMANDS', 'EXPECTED', 'UsageError', 'command_name', 'run_command', 'error_line', 'main', 'eval_cli', 'translate_cli']
@@ -32,6 +29,7 @@ COMMANDS = {
     'import-official': ('instagan.official', 'import_official_cli'),
     'train-masks': ('instagan.masks', 'train_masks_cli'),
     'predict-masks': ('instagan.predicted_masks', 'predict_masks_cli'),
+    'docs': ('instagan.docs', 'docs_cli'),
 }
 
 def _load(name:str):

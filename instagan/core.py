@@ -4,7 +4,8 @@
 
 # %% ../nbs/00_core.ipynb #0fbe4f7c
 from __future__ import annotations
-import math
+import math, sys, os, contextlib
+from pathlib import Path
 import torch
 import numpy as np
 import matplotlib.pyplot as plt
@@ -13,7 +14,8 @@ from torch import Tensor
 # %% auto #0
 __all__ = ['DIRECTIONS', 'INSTANCE_COLOURS', 'check_size', 'to_unit', 'to_sym', 'InstaganError', 'OptionError', 'check_positive',
            'check_direction', 'resolve_device', 'mask_area', 'sort_by_area', 'mask_union', 'split_union',
-           'split_instances', 'pad_masks', 'overlay_masks', 'show_sample', 'show_batch']
+           'split_instances', 'pad_masks', 'overlay_masks', 'show_sample', 'show_batch', 'epoch_lines', 'gpu_or_say',
+           'slow_note', 'docs_build']
 
 # %% ../nbs/00_core.ipynb #e7c263ba
 def check_size(h:int, w:int|None=None, what:str='image size'):
@@ -159,3 +161,42 @@ def show_batch(images:Tensor, masks:Tensor|None=None, valid:Tensor|None=None, ti
                     title=None if titles is None else titles[i])
     fig.tight_layout()
     return fig
+
+# %% ../nbs/00_core.ipynb #3280dca5
+def _watched() -> bool:
+    "Whether a person watches the output live: a terminal, or a Jupyter notebook (fastprogress draws HTML bars there)."
+    try: from fastprogress.fastprogress import IN_NOTEBOOK
+    except ImportError: IN_NOTEBOOK = False
+    return sys.stdout.isatty() or IN_NOTEBOOK
+
+def _fmt(v) -> str: return f"{v:.4f}" if isinstance(v, float) else str(v)
+
+@contextlib.contextmanager
+def epoch_lines(learn, bars:bool|None=None):
+    "Fit a fastai `learn` inside: progress bars where watched (`bars=None`: a terminal or notebook), else one line per epoch."
+    if bars if bars is not None else _watched(): yield; return
+    def line(log):
+        names = list(learn.recorder.metric_names)
+        if list(log) != names: print('  '.join(f"{n} {_fmt(v)}" for n, v in zip(names, log) if v is not None), flush=True)
+    with learn.no_bar():
+        old, learn.logger = learn.logger, line
+        try: yield
+        finally: learn.logger = old
+
+# %% ../nbs/00_core.ipynb #ab4db4ff
+def gpu_or_say(shows:str) -> bool:
+    "True when a GPU is here; else print one line saying what the cell would have shown (`shows`), so Run All moves on."
+    if torch.cuda.is_available(): return True
+    print(f"no GPU here: this cell would have shown {shows}; skipped on the CPU")
+    return False
+
+def slow_note(minutes:float, does:str, reuses:str|Path|None=None) -> bool:
+    "Print what a slow cell `does` and its `minutes` on a laptop CPU; True when the earlier result `reuses` exists."
+    found = reuses is not None and Path(reuses).exists()
+    print(f"{does}: about {minutes:g} min on a laptop CPU" +
+          (f"; reusing the earlier result {reuses}" if found else f" (once: later runs reuse {reuses})" if reuses else ""), flush=True)
+    return found
+
+def docs_build() -> str|None:
+    "The docs site builder running this notebook: `'fast'` or `'full'` (env `INSTAGAN_DOCS_BUILD`); None otherwise."
+    return os.environ.get('INSTAGAN_DOCS_BUILD') or None

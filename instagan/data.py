@@ -15,10 +15,10 @@ from torchvision.transforms import v2
 from torchvision import tv_tensors
 from fastcore.script import call_parse
 import time
+from .core import check_size, pad_masks, sort_by_area, show_batch, show_sample
 from fastprogress.fastprogress import progress_bar
 from fastai.data.load import DataLoader
 from fastai.data.core import DataLoaders
-from .core import check_size, pad_masks, sort_by_area, show_batch, show_sample
 
 # %% auto #0
 __all__ = ['DOMAINS', 'Scene', 'render_scene', 'random_scene', 'save_sample', 'make_synthetic', 'data_root', 'read_mask',

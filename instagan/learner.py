@@ -11,12 +11,12 @@ import torch.distributed as dist
 from torch import Tensor
 import matplotlib.pyplot as plt
 from fastcore.basics import patch
+from .core import InstaganError
 from fastai.learner import Learner, Metric
 from fastai.callback.core import Callback, CancelBackwardException, CancelStepException, CancelValidException
 from fastai.callback.progress import CSVLogger
 from fastai.optimizer import OptimWrapper
 from fastai.torch_core import params
-from .core import InstaganError
 from .models import GANModels
 from .sequential import show_translations
 from .train_step import ImagePool, TrainOptions, SequentialBatch, train_step

@@ -16,6 +16,7 @@ from scipy import ndimage
 from scipy.optimize import linear_sum_assignment
 import matplotlib.pyplot as plt
 from fastcore.script import call_parse
+from .core import pad_masks, to_unit, show_sample, OptionError, epoch_lines
 from fastai.data.load import DataLoader
 from fastai.data.core import DataLoaders
 from fastai.learner import Learner
@@ -25,7 +26,6 @@ from fastai.metrics import AvgMetric
 from fastai.optimizer import Adam
 from fastai.torch_core import params, set_seed
 import fastai.callback.schedule  # fit_one_cycle
-from .core import pad_masks, to_unit, show_sample, OptionError
 from .data import FolderDataset, data_root
 from .models import PatchDiscriminator, min_patch_size
 from .losses import lsgan_d_loss, lsgan_g_loss
@@ -244,7 +244,7 @@ def train_masks(cfg:MaskConfig, quiet:bool=False) -> Path:
     cfg = replace(cfg, out=str(out))
     (out / 'config.json').write_text(json.dumps({'kind': 'mask_predictor', **asdict(cfg), 'data_root': str(Path(root).resolve())}, indent=1))
     learn = mask_learner(cfg, root, out)
-    with (learn.no_bar() if quiet else contextlib.nullcontext()):
+    with (learn.no_bar() if quiet else epoch_lines(learn)):
         learn.fit_one_cycle(cfg.epochs, cfg.lr, moms=(0.5, 0.5, 0.5))
     torch.save(learn.model.state_dict(), out / 'model.pth')
     rows = learn.cbs.filter(lambda c: isinstance(c, DiscriminatorStep))[0].rows

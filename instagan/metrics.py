@@ -13,6 +13,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 from scipy import ndimage
+from .core import mask_union, pad_masks, to_unit, show_sample, check_direction
 from fastai.data.load import DataLoader
 from fastai.data.core import DataLoaders
 from fastai.learner import Learner
@@ -20,7 +21,6 @@ from fastai.losses import CrossEntropyLossFlat
 from fastai.metrics import accuracy
 from fastai.torch_core import set_seed
 import fastai.callback.schedule, fastai.callback.progress  # fit_one_cycle, Learner.no_bar
-from .core import mask_union, pad_masks, to_unit, show_sample, check_direction
 from .data import FolderDataset, load_paired
 from .core import OptionError
 

@@ -12,9 +12,9 @@ import torch
 import torch.distributed as dist
 import matplotlib.pyplot as plt
 from fastcore.script import call_parse, store_true
+from .core import InstaganError, OptionError, check_positive, resolve_device, epoch_lines
 from fastai.callback.core import CancelFitException
 from fastai.callback.schedule import ParamScheduler, SchedNo, SchedLin, combine_scheds
-from .core import InstaganError, OptionError, check_positive, resolve_device
 from .data import instagan_dls, data_root, check_data, fixed_samples
 from .models import GANModels, model_presets, MODEL_NAMES, NORMS, count_params
 from .sequential import translator, show_translations
@@ -240,7 +240,7 @@ def train(cfg:TrainConfig, resume:bool=False, quiet:bool=False) -> Path:
     done = getattr(learn, 'progress_state', {})
     sched = FittedSchedule(flat_then_linear(cfg.lr_g), cfg.time_budget, done.get('elapsed_s', 0.), done.get('iters', 0))
     t0 = time.perf_counter()
-    with (learn.no_bar() if quiet else contextlib.nullcontext()): learn.fit(cfg.epochs, lr=cfg.lr_g, cbs=sched, start_epoch=start)
+    with (learn.no_bar() if quiet else epoch_lines(learn)): learn.fit(cfg.epochs, lr=cfg.lr_g, cbs=sched, start_epoch=start)
     wall = time.perf_counter() - t0
     if sched.stopped_early and rank() == 0:  # the epoch in progress counts as the last one: its weights are the run's
         atomic_save(checkpoint_state(learn, learn.epoch, asdict(cfg)), ck)

@@ -19,7 +19,7 @@ from .sequential import SequentialOutput, translate_sequential
 from .runs import Run, load_run
 
 # %% auto #0
-__all__ = ['ViewerState', 'draw_sequential', 'SequentialViewer']
+__all__ = ['DPI', 'ViewerState', 'draw_sequential', 'SequentialViewer', 'fig_width']
 
 # %% ../nbs/14_widgets.ipynb #65884262
 @dataclass
@@ -91,6 +91,9 @@ _COLOUR_NAMES = ['red', 'blue', 'green', 'orange', 'purple', 'cyan', 'pink', 'br
 
 def _hex(c, alpha:str='55') -> str: return '#' + ''.join(f'{int(round(255 * v)):02x}' for v in c) + alpha
 
+_LABEL = {'description_width': '7em'}   # every control's label the same width, beside its control
+DPI = 96                                 # the PNG is drawn at 96 dpi and shown at its own pixel width: one pixel per pixel
+
 class SequentialViewer:
     "Widget to step through sequential translation (eqs. 8-10) of a data sample with a run or a `GANModels`."
     def __init__(self, model_or_run:GANModels|Run|Path|str, data_dir:Path|str|None=None, folder:str='testA',
@@ -111,22 +114,31 @@ class SequentialViewer:
         self.n_translations = 0  # translations actually computed (cache misses)
         self._dataset(folder)    # fail now on a folder that is missing
         d = 'AB' if folder.endswith('A') else 'BA'
-        self.direction = W.ToggleButtons(options=[('A→B', 'AB'), ('B→A', 'BA')], value=d, description='direction')
-        self.sample = W.IntSlider(0, 0, len(self._dataset(folder)) - 1, description='sample', continuous_update=False)
-        self.ins_per = W.IntSlider(min(ins_per or 2, max_ins_per), 1, max_ins_per, description='ins_per', continuous_update=False)
-        self.step = W.IntSlider(1, 1, 1, description='step m')
-        self.compare = W.ToggleButton(False, description='compare one-step', icon='columns')
+        self.direction = W.ToggleButtons(options=[('A→B', 'AB'), ('B→A', 'BA')], value=d, description='direction',
+                                         style={**_LABEL, 'button_width': '5em'},  # flex: the label beside the buttons
+                                         layout=W.Layout(width='auto', display='flex', flex_flow='row', align_items='center'))
+        self.sample = W.IntSlider(0, 0, len(self._dataset(folder)) - 1, description='sample', continuous_update=False, style=_LABEL)
+        self.ins_per = W.IntSlider(min(ins_per or 2, max_ins_per), 1, max_ins_per, description='ins_per', continuous_update=False, style=_LABEL)
+        self.step = self._step_slider(1, 1)
+        self.compare = W.ToggleButton(False, description='compare one-step', icon='columns',
+                                     layout=W.Layout(width='auto', min_width='12em'))
         self.image = W.Image(format='png')
         self.instances, self.instance_box = [], W.HBox()
         self._busy = False
         self.direction.observe(self._on_direction, 'value')
         self.sample.observe(self._on_sample, 'value')
         self.ins_per.observe(self._on_choice, 'value')
-        self.step.observe(self._render, 'value')
         self.compare.observe(self._render, 'value')
         self.widget = W.VBox([W.HBox([self.direction, self.compare]), W.HBox([self.sample, self.ins_per]),
-                              W.HBox([W.Label('translate instances:'), self.instance_box]), self.step, self.image])
+                              W.HBox([W.Label('instances', layout=W.Layout(width='7em')), self.instance_box]), self.step, self.image])
         self._on_sample()
+
+    def _step_slider(self, n:int, value:int) -> W.IntSlider:
+        "A new step slider over 1..`n`, observed; it replaces the old one in the layout (see `_on_choice`)."
+        s = W.IntSlider(value, 1, n, description='step m', style=_LABEL)
+        s.observe(self._render, 'value')
+        if hasattr(self, 'widget'): self.widget.children = tuple(s if c is self.step else c for c in self.widget.children)
+        return s
 
     @property
     def folder(self) -> str:
@@ -226,11 +238,11 @@ def _on_choice(self:SequentialViewer, change=None):
     "A new (sample, direction, ins_per, subset): translate (or hit the cache) and fit the step slider to M."
     if self._busy: return
     seq = self._translate(self.folder, self.sample.value, self.direction.value, self.ins_per.value, self.subset)
-    self._busy = True
-    try:
-        self.step.max = len(seq.steps)
-        self.step.value = min(self.step.value, self.step.max)
-    finally: self._busy = False
+    n = len(seq.steps)
+    if n != self.step.max:  # a new slider: changing `max` of the old one leaves its End key at the old maximum
+        self._busy = True
+        try: old, self.step = self.step, self._step_slider(n, min(self.step.value, n)); old.close()
+        finally: self._busy = False
     self._render()
 
 @patch
@@ -238,13 +250,20 @@ def _render(self:SequentialViewer, change=None):
     if self._busy: return
     key = (self.folder, self.sample.value, self.ins_per.value, self.subset, self.step.value, self.compare.value)
     if key not in self._pngs:
-        buf = io.BytesIO(); self.figure().savefig(buf, format='png', dpi=80)
+        fig = self.figure(); buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=DPI)
         if len(self._pngs) > 256: self._pngs.clear()
         self._pngs[key] = buf.getvalue()
     self.image.value = self._pngs[key]
+    self.image.layout.width = f'{int(fig_width(self.compare.value) * DPI)}px'  # shown at the width it is drawn: sharp text
+
+def fig_width(compare:bool=False, size:float=2.4) -> float:
+    "Width in inches of `draw_sequential`'s figure (three panels either way)."
+    return 3 * size
 
 @patch
-def _ipython_display_(self:SequentialViewer):
-    from IPython.display import display
-    display(self.widget)
+def _repr_mimebundle_(self:SequentialViewer, include=None, exclude=None) -> dict:
+    "The live widget for Jupyter, with its current picture as `image/png` for a page without a kernel (the docs site)."
+    import base64
+    return {**self.widget._repr_mimebundle_(include=include, exclude=exclude),
+            'image/png': base64.b64encode(self.image.value).decode()}
 

@@ -13,6 +13,10 @@ def test_train_smoke_prints_its_results(tmp_path):
     assert p.returncode == 0, p.stderr[-2000:]
     assert f"results figure: {out / 'results.png'}" in p.stdout and f"checkpoint: {out / 'checkpoint.pth'}" in p.stdout
     assert (out / "results.png").stat().st_size > 1000
+    # stdout is a pipe, as in `instagan train > log`: one compact line per epoch, no redrawn progress bars
+    assert "\r" not in p.stdout and "█" not in p.stdout and len(p.stdout.splitlines()) < 20, p.stdout[:2000]
+    assert [l.split()[:2] for l in p.stdout.splitlines() if l.startswith("epoch ")] == [["epoch", "0"], ["epoch", "1"]], p.stdout
+    assert "Warning" not in p.stderr, p.stderr[-2000:]
     cfg = json.loads((out / "config.json").read_text())
     assert cfg["preset"] == "smoke" and cfg["model"] == "instagan"
 

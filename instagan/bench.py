@@ -57,8 +57,8 @@ def step_learner(model:GANModels, batch:tuple, opts:TrainOptions, amp:str|None=N
     return learn
 
 def measure_step(n:int, ins_per:int|None=2, size:int=32, bs:int=1, model:str='instagan', ngf:int=8, n_blocks:int=1,
-                 ndf:int=8, device='cpu', repeats:int=3, amp:str|None=None, channels_last:bool=False) -> dict:
-    "Peak backward memory (MB of saved activations; CUDA: also max allocated) and median time (`repeats` steps) of the Learner's training step."
+                 ndf:int=8, device='cpu', repeats:int=3, amp:str|None=None, channels_last:bool=False, flops:bool=False) -> dict:
+    "Peak backward memory (MB of saved activations; CUDA: also max allocated) and median time (`repeats` steps) of the Learner's training step; `flops`: also its GFLOP (`step_flops`)."
     dev = torch.device(device); torch.manual_seed(0)
     learn = step_learner(GANModels(model, ngf, n_blocks, ndf).to(dev), boxes_batch(n, size, bs, dev), TrainOptions(ins_per=ins_per),
                          amp, channels_last)
@@ -73,6 +73,7 @@ def measure_step(n:int, ins_per:int|None=2, size:int=32, bs:int=1, model:str='in
         learn.on_phase = meter.mark; learn._do_one_batch(); learn.on_phase = None
     res = {'n': n, 'ins_per': ins_per, 'bs': bs, 'saved_mb': meter.peak / 2**20, 'step_s': float(np.median(times))}
     if dev.type == 'cuda': res['cuda_peak_mb'] = torch.cuda.max_memory_allocated() / 2**20
+    if flops: res['gflop'] = step_flops(learn) / 1e9
     return res
 
 # %% ../nbs/07b_bench.ipynb #b73341db
@@ -182,13 +183,10 @@ def bench_cli(sizes:str='32,64',  # image sizes to measure, comma separated
     for s in size_list:
         for n in n_list:
             for k in (ins_per, None):
-                r = {'size': s, **measure_step(n, k, s, bs, 'instagan', m['ngf'], m['n_blocks'], m['ndf'], dev, repeats, amp=amp, channels_last=channels_last)}
+                r = {'size': s, **measure_step(n, k, s, bs, 'instagan', m['ngf'], m['n_blocks'], m['ndf'], dev, repeats, amp=amp, channels_last=channels_last, flops=flops)}
                 line = (f"size {s:4d}  N={n:2d}  {'seq ins_per=' + str(k) if k else 'one-step      '}  saved {r['saved_mb']:8.2f} MB" +
                         (f"  cuda peak {r['cuda_peak_mb']:8.1f} MB" if 'cuda_peak_mb' in r else '') + f"  {r['step_s'] / bs * 1000:7.1f} ms per sample-step")
-                if flops:
-                    torch.manual_seed(0)
-                    r['gflop'] = step_flops(step_learner(GANModels('instagan', m['ngf'], m['n_blocks'], m['ndf']).to(dev), boxes_batch(n, s, bs, dev),
-                                                         TrainOptions(ins_per=k), amp)) / 1e9
+                if flops:   # counted on measure_step's own learner
                     r['gflops'], r['peak_gflops'] = r['gflop'] / r['step_s'], peak
                     line += f"  {r['gflop']:8.1f} GFLOP  {r['gflops']:6.0f} GFLOP/s = {r['gflops'] / peak:4.0%} of peak"
                 rows.append(r); print(line, flush=True)

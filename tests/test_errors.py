@@ -1,6 +1,6 @@
 """Expected failures of every kind, as a person meets them on the command line: one line on stderr naming the culprit,
 exit status 2 for options and 1 for the rest, no traceback, and the input files left as they were."""
-import errno, hashlib, json, os, shutil, subprocess
+import errno, hashlib, json, os, shutil, subprocess, sys
 from pathlib import Path
 import numpy as np, pytest, torch
 from PIL import Image
@@ -39,7 +39,7 @@ def data(tmp_path_factory):
     assert run('data', 'synthetic', '--out', out, '--n-train', 6, '--n-test', 2, '--size', 32).returncode == 0
     return out
 
-@pytest.mark.parametrize('args, culprit', [
+BAD_OPTIONS = [
     (['--bs', '0'], '--bs must be at least 1'), (['--bs', '-2'], '--bs must be at least 1'),
     (['--epochs', '0'], '--epochs must be at least 1'), (['--epochs', '-1'], '--epochs must be at least 1'),
     (['--iters', '0'], '--iters must be at least 1'), (['--ins-per', '0'], '--ins-per must be at least 1'),
@@ -47,11 +47,41 @@ def data(tmp_path_factory):
     (['--lr=-1e-4'], '--lr must be a positive finite number'), (['--lr', '0'], '--lr must be a positive finite number'), (['--lr-d', 'nan'], '--lr-d must be a positive finite number'),
     (['--epoch', '3'], 'unrecognized arguments: --epoch 3'), (['--model', 'pix2pix'], 'instagan, cyclegan, cyclegan_seg'),
     (['--resume'], '--resume needs --out'),
-])
-def test_bad_options_are_usage_errors(tmp_path, args, culprit):
-    p = run('train', '--preset', 'smoke', '--out', tmp_path / 'r', *args) if args != ['--resume'] else run('train', '--resume')
-    assert_error(p, 2, culprit)
-    assert not (tmp_path / 'r').exists(), 'a refused command started work'
+]
+
+_MANY = r"""
+import contextlib, io, json, sys, traceback
+from instagan.cli import main
+res = []
+for argv in json.loads(sys.argv[1]):
+    err, sys.argv, rc = io.StringIO(), ['instagan', *argv], 0
+    with contextlib.redirect_stderr(err):
+        try: main()
+        except SystemExit as e: rc = e.code if isinstance(e.code, int) else 1
+        except BaseException: rc = 1; traceback.print_exc()
+    res.append([rc, err.getvalue()])
+print(json.dumps(res))
+"""
+
+def run_many(argvs:list) -> list:
+    "Each command line of `argvs` through the console entry point `instagan.cli.main`, in one fresh process (the imports, most of a refused command's seconds, paid once)."
+    p = subprocess.run([sys.executable, '-c', _MANY, json.dumps([list(map(str, a)) for a in argvs])], capture_output=True, text=True, timeout=300, env=ENV)
+    assert p.returncode == 0, p.stderr[-2000:]
+    return [subprocess.CompletedProcess(a, rc, '', err) for a, (rc, err) in zip(argvs, json.loads(p.stdout.strip().splitlines()[-1]))]
+
+@pytest.fixture(scope='module')
+def refused(tmp_path_factory):
+    "Every BAD_OPTIONS command line, run once (its --out under a fresh folder each), with the folder it must leave untouched."
+    tmp = tmp_path_factory.mktemp('refused')
+    argvs = [['train', '--preset', 'smoke', '--out', tmp / str(i), *args] if args != ['--resume'] else ['train', '--resume']
+             for i, (args, _) in enumerate(BAD_OPTIONS)]
+    return tmp, run_many(argvs)
+
+@pytest.mark.parametrize('i', range(len(BAD_OPTIONS)), ids=[' '.join(a) for a, _ in BAD_OPTIONS])
+def test_bad_options_are_usage_errors(refused, i):
+    tmp, results = refused
+    assert_error(results[i], 2, BAD_OPTIONS[i][1])
+    assert not (tmp / str(i)).exists(), 'a refused command started work'
 
 def test_unknown_command_and_debug(tmp_path):
     assert_error(run('trian'), 2, "unknown command 'trian'")

@@ -22,6 +22,7 @@ COMMANDS = {
     'data coco': ('instagan.datasets_coco', 'coco_cli'),
     'data mhp': ('instagan.datasets_mhp', 'mhp_cli'),
     'train': ('instagan.runs', 'train_cli'),
+    'ship': ('instagan.runs', 'ship_cli'),
     'translate': ('instagan.cli', 'translate_cli'),
     'eval': ('instagan.cli', 'eval_cli'),
     'ablate': ('instagan.ablations', 'ablate_cli'),

@@ -220,6 +220,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                  'instagan/learner.py'),
                                   'instagan.learner.InstaGANLearner._split': ('learner.html#instaganlearner._split', 'instagan/learner.py'),
                                   'instagan.learner.InstaGANLearner._step': ('learner.html#instaganlearner._step', 'instagan/learner.py'),
+                                  'instagan.learner.InstaGANLearner._sync_buffers': ( 'learner.html#instaganlearner._sync_buffers',
+                                                                                      'instagan/learner.py'),
                                   'instagan.learner.InstaGANLearner._sync_grads': ( 'learner.html#instaganlearner._sync_grads',
                                                                                     'instagan/learner.py'),
                                   'instagan.learner.InstaGANLearner._update_d': ( 'learner.html#instaganlearner._update_d',

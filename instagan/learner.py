@@ -126,6 +126,13 @@ def _sync_grads(self:InstaGANLearner, ps):
         dist.all_reduce(p.grad); p.grad /= self.world
 
 @patch
+def _sync_buffers(self:InstaGANLearner, *modules):
+    "Data parallel: every process takes rank 0's buffers of `modules` (spectral norm's power-iteration vectors), as DDP's `broadcast_buffers` does."
+    if self.world == 1: return
+    for m in modules:
+        for b in m.buffers(): dist.broadcast(b, 0)
+
+@patch
 def _n_steps(self:InstaGANLearner, seq) -> int:
     "Sequential steps of this batch; the same on every process (the largest), so collective calls line up."
     if self.world == 1: return seq.n_steps
@@ -166,6 +173,7 @@ def _update_d(self:InstaGANLearner, loss):
     if self.scaler: self.scaler.step(self._scaler_views['D']); self.scaler.update()
     else: self.opt_d.step()
     self.opt_d.zero_grad()
+    self._sync_buffers(self.model.D_A, self.model.D_B)  # a process that judged fewer fakes ran fewer power iterations
 
 # %% ../nbs/07_learner.ipynb #3226b321
 @patch

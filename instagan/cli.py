@@ -114,8 +114,9 @@ def eval_cli(run:str=None,  # run directory of `instagan train` (with --model: t
              n_max:int=None,  # evaluate at most this many test scenes per domain
              seed:int=0,  # random seed of the classifiers
              masks:str=None,  # `predict`: also evaluate with masks predicted by --mask-run, side by side with the ground truth
-             mask_run:str=None):  # with --masks predict: the mask predictor run of `instagan train-masks`
-    "Evaluate a run (or a baseline) on the test set: writes metrics.json and metrics.md into the run directory."
+             mask_run:str=None,  # with --masks predict: the mask predictor run of `instagan train-masks`
+             out:str=None):  # folder to write the metrics into (default: the run directory)
+    "Evaluate a run (or a baseline) on the test set: writes metrics.json and metrics.md into the run directory (or --out)."
     from instagan.metrics import evaluate, write_metrics, metrics_table, eval_run
     if run is None: raise OptionError("instagan eval needs --run: the run directory (with --model: the folder to write the metrics into)")
     kw = dict(classifier=arch, cls_epochs=cls_epochs, bs=bs, n_max=n_max, seed=seed)
@@ -127,17 +128,20 @@ def eval_cli(run:str=None,  # run directory of `instagan train` (with --model: t
         from instagan.analysis import baseline_translators
         fwd, rev = baseline_translators(model, data)
         metrics = evaluate(fwd, data, rev, **kw)
-        write_metrics(run, metrics, dict(model=model, data=str(data)))
+        write_metrics(out or run, metrics, dict(model=model, data=str(data)))
     else:
-        from instagan.runs import load_run
+        from instagan.runs import load_run, PRETRAINED
         if not Path(run).is_dir(): raise FileNotFoundError(f"run directory {run} does not exist")
+        if out is None and Path(run).resolve().is_relative_to(PRETRAINED.resolve()):
+            raise OptionError(f"{run} is the run shipped inside the package, whose metrics.json says what it scored: "
+                              "pass --out DIR for this evaluation's metrics")
         if masks == 'predict':  # notebook 12: ground-truth and predicted masks side by side
             from instagan.predicted_masks import eval_with_predicted_masks, masks_table
-            metrics = eval_with_predicted_masks(load_run(run), run, data, mask_run, ins_per, **kw)
-            print(f"wrote {Path(run) / 'metrics.json'}, metrics.md and metrics_masks.md\n" + masks_table(metrics))
+            metrics = eval_with_predicted_masks(load_run(run), out or run, data, mask_run, ins_per, **kw)
+            print(f"wrote {Path(out or run) / 'metrics.json'}, metrics.md and metrics_masks.md\n" + masks_table(metrics))
             return metrics
-        metrics = eval_run(load_run(run), run, data, ins_per, **kw)
-    print(f"wrote {Path(run) / 'metrics.json'} and metrics.md\n" + metrics_table(metrics))
+        metrics = eval_run(load_run(run), out or run, data, ins_per, **kw)
+    print(f"wrote {Path(out or run) / 'metrics.json'} and metrics.md\n" + metrics_table(metrics))
     return metrics
 
 # %% ../nbs/15_cli.ipynb #1a5e7ca2

@@ -70,3 +70,12 @@ def test_eval_cli_errors(root, tmp_path, monkeypatch):
     with pytest.raises(ValueError, match='needs --data'): eval_cli(run=str(tmp_path), model='crop_attach')
     monkeypatch.setattr(instagan.runs, 'load_run', lambda d: FakeRun(root))
     with pytest.raises(FileNotFoundError, match='does not exist'): eval_cli(run=str(tmp_path / 'nowhere'))
+
+def test_eval_of_the_shipped_run_keeps_its_metrics(root, tmp_path):
+    "The run shipped in the package is evaluated into --out; without it the command refuses, and the shipped metrics stay."
+    shipped = instagan.runs.PRETRAINED / 'quick'
+    before = (shipped / 'metrics.json').read_bytes()
+    with pytest.raises(ValueError, match='shipped inside the package'): eval_cli(run=str(shipped), data=str(root), n_max=2)
+    m = eval_cli(run=str(shipped), data=str(root), n_max=4, cls_epochs=1, out=str(tmp_path / 'ev'))
+    assert json.loads((tmp_path / 'ev' / 'metrics.json').read_text())['mask_iou'] == pytest.approx(m['mask_iou'])
+    assert (shipped / 'metrics.json').read_bytes() == before

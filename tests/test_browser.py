@@ -106,8 +106,13 @@ def test_viewer_in_jupyterlab(lab, browser):
         box = pg.locator(".widget-checkbox input[type=checkbox]").first
         ms["uncheck an instance"] = changes(lambda: box.uncheck(), "instance")
         ms["re-check it"] = changes(lambda: box.check(), "instance")
-        step().focus(); pg.keyboard.press("End"); pg.wait_for_timeout(500)
         n = pg.locator(".widget-checkbox input[type=checkbox]").count()
+        step_js = "[...document.querySelectorAll('.widget-slider')].find(s => /step m/.test(s.innerText))"
+        # the re-check's picture can arrive before the slider's new range: wait for the range, then for the readout
+        pg.wait_for_function(f"n => +{step_js}?.querySelector('.noUi-handle')?.getAttribute('aria-valuemax') === n", arg=n, timeout=10_000)
+        step().focus(); pg.keyboard.press("End")
+        try: pg.wait_for_function(f"n => +{step_js}?.querySelector('.widget-readout')?.innerText === n", arg=n, timeout=5_000)
+        except Exception: pass  # the assertion below names what happened
         assert readout() == n, f"End key went to step {readout()}, not the new maximum {n}"
         ms["compare one-step"] = changes(lambda: pg.get_by_role("button", name=re.compile("compare one-step")).click(), "compare")
         ms["direction"] = changes(lambda: pg.get_by_role("button", name="B→A").click(), "direction")

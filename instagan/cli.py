@@ -22,7 +22,7 @@ COMMANDS = {
     'data coco': ('instagan.datasets_coco', 'coco_cli'),
     'data mhp': ('instagan.datasets_mhp', 'mhp_cli'),
     'train': ('instagan.runs', 'train_cli'),
-    'ship': ('instagan.runs', 'ship_cli'),
+    'ship': ('instagan.shipped', 'ship_cli'),
     'translate': ('instagan.cli', 'translate_cli'),
     'eval': ('instagan.cli', 'eval_cli'),
     'ablate': ('instagan.ablations', 'ablate_cli'),
@@ -130,7 +130,8 @@ def eval_cli(run:str=None,  # run directory of `instagan train` (with --model: t
         metrics = evaluate(fwd, data, rev, **kw)
         write_metrics(out or run, metrics, dict(model=model, data=str(data)))
     else:
-        from instagan.runs import load_run, PRETRAINED
+        from instagan.runs import load_run
+        from instagan.shipped import PRETRAINED
         if not Path(run).is_dir(): raise FileNotFoundError(f"run directory {run} does not exist")
         if out is None and Path(run).resolve().is_relative_to(PRETRAINED.resolve()):
             raise OptionError(f"{run} is the run shipped inside the package, whose metrics.json says what it scored: "

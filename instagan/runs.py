@@ -25,10 +25,9 @@ from .learner import (InstaGANLearner, LossTerm, loss_term_names, SkipValidation
 from .metrics import evaluate, write_metrics
 
 # %% auto #0
-__all__ = ['PRESETS', 'OPTION_NAMES', 'PRETRAINED', 'TrainConfig', 'config_from_dict', 'make_config', 'option_flag',
-           'check_config', 'flat_then_linear', 'FittedSchedule', 'prepare_data', 'rank', 'init_distributed',
-           'distributed_dl', 'seed_everything', 'build_learner', 'train', 'Run', 'load_run', 'train_cli', 'plot_losses',
-           'ship_run', 'pretrained_run', 'ship_cli']
+__all__ = ['PRESETS', 'OPTION_NAMES', 'TrainConfig', 'config_from_dict', 'make_config', 'option_flag', 'check_config',
+           'flat_then_linear', 'FittedSchedule', 'prepare_data', 'rank', 'init_distributed', 'distributed_dl',
+           'seed_everything', 'build_learner', 'train', 'Run', 'load_run', 'train_cli', 'plot_losses']
 
 # %% ../nbs/09_runs.ipynb #f0082bba
 @dataclass
@@ -380,58 +379,3 @@ def plot_losses(run:Path|str, smooth:int=5) -> plt.Figure:
         ax.set_title(t); ax.set_xlabel('iteration'); ax.legend(fontsize=7)
     fig.tight_layout()
     return fig
-
-# %% ../nbs/09_runs.ipynb #837b7fce
-import importlib.resources, shutil, subprocess, datetime
-PRETRAINED = Path(str(importlib.resources.files('instagan'))) / 'pretrained'
-
-def _commit() -> str:
-    "The repository's commit (short hash, `+` when the tree has changes), or 'unknown' outside git."
-    try:
-        git = lambda *a: subprocess.run(['git', '-C', str(PRETRAINED.parent), *a], capture_output=True, text=True, timeout=10).stdout.strip()
-        sha = git('rev-parse', '--short', 'HEAD')
-        return (sha + ('+' if git('status', '--porcelain', '--untracked-files=no') else '')) or 'unknown'
-    except (OSError, subprocess.SubprocessError): return 'unknown'
-
-def ship_run(run:Path|str, dest:Path|str|None=None) -> Path:
-    "Write run `run`'s generators (fp16), settings, loss log and the metrics those weights score into `dest` (default: the package's `pretrained/<preset>`)."
-    r = load_run(run); cfg = r.cfg
-    dest = Path(dest) if dest is not None else PRETRAINED / cfg.preset
-    if r.path.resolve() == dest.resolve(): raise OptionError(f"{dest} is already a shipped run: ship the run directory that trained it")
-    dest.mkdir(parents=True, exist_ok=True)
-    gens = {k: v.half() if v.is_floating_point() else v for k, v in r.model.state_dict().items() if k.startswith(('G_AB.', 'G_BA.'))}
-    atomic_save(gens, dest / 'generators.pth')
-    settings = {k: v for k, v in r.config.items() if k != 'out'}
-    (dest / 'config.json').write_text(json.dumps(settings, indent=1))
-    if (r.path / 'losses.csv').exists(): shutil.copyfile(r.path / 'losses.csv', dest / 'losses.csv')
-    summary = json.loads((r.path / 'summary.json').read_text()) if (r.path / 'summary.json').exists() else {}
-    summary.pop('data_root', None)
-    (dest / 'summary.json').write_text(json.dumps(summary, indent=1))
-    shipped = load_run(dest); shipped.data_dir = r.data_dir  # score the fp16 weights as users get them, on the run's own test set
-    k = cfg.step_ins_per
-    m = evaluate(shipped.translator('AB', k), r.data_dir, shipped.translator('BA', k), classifier=None, size=cfg.size)
-    write_metrics(dest, m, settings)
-    made = (f"instagan train --preset {cfg.preset} --seed {cfg.seed}" + (f" --data {cfg.data}" if cfg.data else '') + f" --out {run}")
-    scores = ', '.join(f"{n} {m[k]:.3f}" for k, n in (('mask_iou', 'mask IoU'), ('bg_psnr', 'background PSNR (dB)')) if k in m)
-    (dest / 'README.md').write_text(
-        f"# The shipped {cfg.preset} run\n\nTrained by `{made}` ({summary.get('iters_done', '?')} iterations in "
-        f"{summary.get('wall_s', '?')} s), shipped by `instagan ship {run}` on {datetime.date.today()} at commit {_commit()}.\n\n"
-        f"Its fp16 generators score on the synthetic test set: {scores} (all metrics: metrics.md).\n")
-    return dest
-
-def pretrained_run(name:str='quick', device:str='cpu') -> Run:
-    "The trained run shipped inside the package (`instagan/pretrained/<name>`, made by `instagan ship`): translations at once."
-    path = PRETRAINED / name
-    if not (path / 'generators.pth').exists():
-        raise FileNotFoundError(f"no shipped run {name!r} in {PRETRAINED} (make it: instagan train --preset {name} --out runs/{name} "
-                                f"&& instagan ship runs/{name})")
-    return load_run(path, device)
-
-@call_parse
-def ship_cli(run:str,  # run directory written by `instagan train`
-             out:str=None):  # folder to write into (default: the package's instagan/pretrained/<preset>)
-    "Ship a trained run inside the package: fp16 generators, settings, loss log and the metrics they score."
-    dest = ship_run(run, out)
-    size = sum(f.stat().st_size for f in dest.iterdir()) / 1e6
-    print(f"{dest} ({size:.1f} MB)\n" + (dest / 'metrics.md').read_text())
-    return dest

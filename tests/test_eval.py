@@ -3,7 +3,7 @@ import json, math
 import pytest
 import torch
 from instagan.data import make_synthetic
-import instagan.runs
+import instagan.runs, instagan.shipped
 from instagan.metrics import evaluate, identity_translator, IdealTranslator, train_domain_classifier
 from instagan.cli import eval_cli
 from instagan.analysis import CropAttach
@@ -73,7 +73,7 @@ def test_eval_cli_errors(root, tmp_path, monkeypatch):
 
 def test_eval_of_the_shipped_run_keeps_its_metrics(root, tmp_path):
     "The run shipped in the package is evaluated into --out; without it the command refuses, and the shipped metrics stay."
-    shipped = instagan.runs.PRETRAINED / 'quick'
+    shipped = instagan.shipped.PRETRAINED / 'quick'
     before = (shipped / 'metrics.json').read_bytes()
     with pytest.raises(ValueError, match='shipped inside the package'): eval_cli(run=str(shipped), data=str(root), n_max=2)
     m = eval_cli(run=str(shipped), data=str(root), n_max=4, cls_epochs=1, out=str(tmp_path / 'ev'))

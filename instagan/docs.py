@@ -163,7 +163,7 @@ def build_docs(out:Path|str='site', fast:bool=False, nbs:Path|str|None=None, onl
 # %% ../nbs/16_docs.ipynb #100f9f6b
 @call_parse
 def docs_cli(out:str='site',  # folder to write the site into
-             fast:store_true=False,  # leave out the `#| slow` cells (about 5 minutes instead of 12 on 2 CPU cores)
+             fast:store_true=False,  # leave out the `#| slow` cells (about 6 minutes instead of 10 on 2 CPU cores)
              nbs:str=None,  # the notebooks folder (default: the repository's nbs/)
              only:str=None):  # build only these notebooks, comma separated stems (e.g. 05_sequential,14_widgets)
     "Build the static HTML docs site: every notebook executed, in reading order, with the README as home page."

@@ -490,6 +490,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                'instagan.runs.Run.translator': ('runs.html#run.translator', 'instagan/runs.py'),
                                'instagan.runs.TrainConfig': ('runs.html#trainconfig', 'instagan/runs.py'),
                                'instagan.runs.TrainConfig.step_ins_per': ('runs.html#trainconfig.step_ins_per', 'instagan/runs.py'),
+                               'instagan.runs._load_weights': ('runs.html#_load_weights', 'instagan/runs.py'),
                                'instagan.runs.build_learner': ('runs.html#build_learner', 'instagan/runs.py'),
                                'instagan.runs.check_config': ('runs.html#check_config', 'instagan/runs.py'),
                                'instagan.runs.config_from_dict': ('runs.html#config_from_dict', 'instagan/runs.py'),

@@ -123,26 +123,27 @@ def eval_cli(run:str=None,  # run directory of `instagan train` (with --model: t
     if masks not in (None, 'predict'): raise OptionError(f"--masks must be `predict` (or left out for the ground-truth masks), got {masks!r}")
     if (masks == 'predict') != (mask_run is not None): raise OptionError("--masks predict and --mask-run MRUN (a run of `instagan train-masks`) go together")
     if masks == 'predict' and model is not None: raise OptionError("--masks predict evaluates a trained run: leave out --model")
+    from instagan.shipped import PRETRAINED
+    if model is None and out is None and Path(run).resolve().is_relative_to(PRETRAINED.resolve()):
+        raise OptionError(f"{run} is the run shipped inside the package, whose metrics.json says what it scored: "
+                          "pass --out DIR for this evaluation's metrics")
+    out = out or run
     if model is not None:
         if data is None: raise OptionError(f"--model {model} needs --data: the data folder to evaluate on")
         from instagan.analysis import baseline_translators
         fwd, rev = baseline_translators(model, data)
         metrics = evaluate(fwd, data, rev, **kw)
-        write_metrics(out or run, metrics, dict(model=model, data=str(data)))
+        write_metrics(out, metrics, dict(model=model, data=str(data)))
     else:
         from instagan.runs import load_run
-        from instagan.shipped import PRETRAINED
         if not Path(run).is_dir(): raise FileNotFoundError(f"run directory {run} does not exist")
-        if out is None and Path(run).resolve().is_relative_to(PRETRAINED.resolve()):
-            raise OptionError(f"{run} is the run shipped inside the package, whose metrics.json says what it scored: "
-                              "pass --out DIR for this evaluation's metrics")
         if masks == 'predict':  # notebook 12: ground-truth and predicted masks side by side
             from instagan.predicted_masks import eval_with_predicted_masks, masks_table
-            metrics = eval_with_predicted_masks(load_run(run), out or run, data, mask_run, ins_per, **kw)
-            print(f"wrote {Path(out or run) / 'metrics.json'}, metrics.md and metrics_masks.md\n" + masks_table(metrics))
+            metrics = eval_with_predicted_masks(load_run(run), out, data, mask_run, ins_per, **kw)
+            print(f"wrote {Path(out) / 'metrics.json'}, metrics.md and metrics_masks.md\n" + masks_table(metrics))
             return metrics
-        metrics = eval_run(load_run(run), out or run, data, ins_per, **kw)
-    print(f"wrote {Path(out or run) / 'metrics.json'} and metrics.md\n" + metrics_table(metrics))
+        metrics = eval_run(load_run(run), out, data, ins_per, **kw)
+    print(f"wrote {Path(out) / 'metrics.json'} and metrics.md\n" + metrics_table(metrics))
     return metrics
 
 # %% ../nbs/15_cli.ipynb #1a5e7ca2

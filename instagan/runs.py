@@ -267,6 +267,11 @@ def train(cfg:TrainConfig, resume:bool=False, quiet:bool=False) -> Path:
 
 
 # %% ../nbs/09_runs.ipynb #1457195b
+def _load_weights(path:Path) -> dict:
+    "A state dict written by `torch.save`, or an `InstaganError` naming `path` when it is corrupt or truncated."
+    try: return torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as e: raise InstaganError(f"{path} is corrupt or truncated ({str(e).splitlines()[0][:100]})") from None
+
 class Run:
     "A trained run directory: `config`, `model` (eval mode), `data_dir`, and `translator(direction, ins_per)`."
     def __init__(self, path:Path|str, device:str='cpu'):
@@ -279,16 +284,12 @@ class Run:
         self.config = saved
         self.cfg = cfg = config_from_dict(saved)
         self.model = GANModels(cfg.model, cfg.ngf, cfg.n_blocks, cfg.ndf, norm=cfg.norm)
-        weights = self.path / 'model.pth'
-        if weights.exists():
-            try: state = torch.load(weights, map_location='cpu', weights_only=True)
-            except Exception as e: raise InstaganError(f"{weights} is corrupt or truncated ({str(e).splitlines()[0][:100]})") from None
+        weights, gens = self.path / 'model.pth', self.path / 'generators.pth'
+        if weights.exists(): state = _load_weights(weights)
         elif (self.path / 'checkpoint.pth').exists(): state = read_checkpoint(self.path / 'checkpoint.pth')['model']
-        elif (self.path / 'generators.pth').exists():  # a shipped run (`ship_run`): fp16 generators only, the discriminators left untrained
-            weights = self.path / 'generators.pth'
-            try: gens = torch.load(weights, map_location='cpu', weights_only=True)
-            except Exception as e: raise InstaganError(f"{weights} is corrupt or truncated ({str(e).splitlines()[0][:100]})") from None
-            state = {**self.model.state_dict(), **{k: v.float() if v.is_floating_point() else v for k, v in gens.items()}}
+        elif gens.exists():  # a shipped run (`ship_run`): fp16 generators only, the discriminators left untrained
+            weights = gens
+            state = {**self.model.state_dict(), **{k: v.float() if v.is_floating_point() else v for k, v in _load_weights(gens).items()}}
         else: raise FileNotFoundError(f"{self.path} holds no model.pth, checkpoint.pth or generators.pth")
         try: self.model.load_state_dict(state)
         except (RuntimeError, AttributeError, TypeError) as e:
@@ -303,8 +304,6 @@ class Run:
         "The run's data: where it trained, or for a shipped run the synthetic benchmark of its preset (generated under `data/` if missing)."
         if self._data_dir is None: self._data_dir = prepare_data(self.cfg, self.path)
         return self._data_dir
-    @data_dir.setter
-    def data_dir(self, value): self._data_dir = Path(value)
     def translator(self, direction:str='AB', ins_per:int|None|str='config'):
         "A function `(x, a, valid) -> (y, b)` translating with sequential inference (`ins_per='config'`: the run's own)."
         return translator(self.model, direction, self.ins_per if ins_per == 'config' else ins_per)

@@ -41,9 +41,8 @@ def ship_run(run:Path|str, dest:Path|str|None=None) -> Path:
     summary = json.loads((r.path / 'summary.json').read_text()) if (r.path / 'summary.json').exists() else {}
     summary.pop('data_root', None)
     (dest / 'summary.json').write_text(json.dumps(summary, indent=1))
-    shipped = load_run(dest); shipped.data_dir = r.data_dir  # score the fp16 weights as users get them, on the run's own test set
-    k = cfg.step_ins_per
-    m = evaluate(shipped.translator('AB', k), r.data_dir, shipped.translator('BA', k), classifier=None, size=cfg.size)
+    shipped = load_run(dest)  # score the fp16 weights as users get them, on the run's own test set
+    m = evaluate(shipped.translator('AB'), r.data_dir, shipped.translator('BA'), classifier=None, size=cfg.size)
     write_metrics(dest, m, settings)
     made = (f"instagan train --preset {cfg.preset} --seed {cfg.seed}" + (f" --data {cfg.data}" if cfg.data else '') + f" --out {run}")
     scores = ', '.join(f"{n} {m[k]:.3f}" for k, n in (('mask_iou', 'mask IoU'), ('bg_psnr', 'background PSNR (dB)')) if k in m)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_data.ipynb #e87f1871
 from __future__ import annotations
-import json, random, warnings, re
+import json, random, warnings, re, os, shutil
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np
@@ -117,9 +117,31 @@ def make_synthetic(out:Path|str, n_train:int=1000, n_test:int=100, size:int=64, 
     if max_instances < min_instances or min_instances < 0: raise ValueError(f"need 0 <= min_instances <= max_instances, got {min_instances}, {max_instances}")
     cfg = dict(n_train=n_train, n_test=n_test, size=size, max_instances=max_instances, min_instances=min_instances, seed=seed,
                format=2)  # format 2: ideal instances in the source's order (format 1 had them in footprint order)
+    if _synthetic_done(out, cfg): return out  # already generated with the same settings: nothing to do
+    fresh = not out.exists() or not any(out.iterdir())  # a new set is written beside and renamed into place when complete
+    dest = out.parent / f'.{out.name}.partial-{os.getpid()}' if fresh else out
+    try: _write_synthetic(dest, cfg, progress)
+    except BaseException:
+        if fresh: shutil.rmtree(dest, ignore_errors=True)
+        raise
+    if fresh:
+        try:
+            if out.exists(): out.rmdir()
+            dest.rename(out)
+        except OSError:  # another process finished the same set first: keep its copy
+            shutil.rmtree(dest, ignore_errors=True)
+            if not _synthetic_done(out, cfg): raise
+    return out
+
+def _synthetic_done(out:Path, cfg:dict) -> bool:
+    "Whether `out` holds a complete synthetic set made with `cfg` (its `synthetic.json` is written last)."
     meta = out / 'synthetic.json'
-    if meta.exists() and json.loads(meta.read_text()).get('config') == cfg and (out / 'testB_ideal').exists():
-        return out  # already generated with the same settings: nothing to do
+    return meta.exists() and json.loads(meta.read_text()).get('config') == cfg and (out / 'testB_ideal').exists()
+
+def _write_synthetic(out:Path, cfg:dict, progress:bool):
+    "Render every scene of the set `cfg` describes into `out`, then its `synthetic.json`."
+    n_train, n_test, size, seed = cfg['n_train'], cfg['n_test'], cfg['size'], cfg['seed']
+    max_instances, min_instances = cfg['max_instances'], cfg['min_instances']
     rng = np.random.default_rng(seed)
     jobs = [(f'train{d}', d, n_train) for d in 'AB'] + [(f'test{d}', d, n_test) for d in 'AB']
     scenes = {}
@@ -137,8 +159,7 @@ def make_synthetic(out:Path|str, n_train:int=1000, n_test:int=100, size:int=64, 
                 other = 'B' if dom == 'A' else 'A'
                 save_sample(out, f'{folder}_ideal', name, *render_scene(sc, other, size, order=src_order))
             scenes[folder].append(asdict(sc))
-    meta.write_text(json.dumps(dict(config=cfg, domains=DOMAINS, scenes=scenes)))
-    return out
+    (out / 'synthetic.json').write_text(json.dumps(dict(config=cfg, domains=DOMAINS, scenes=scenes)))
 
 # %% ../nbs/01_data.ipynb #74402003
 def data_root(data:Path|str|None, out:Path|str, smoke:bool=False, **synthetic) -> Path:

@@ -17,7 +17,7 @@ __all__ = ['COMMANDS', 'EXPECTED', 'UsageError', 'command_name', 'run_command', 
 # %% ../nbs/15_cli.ipynb #fcc0aabf
 COMMANDS = {
     'data synthetic': ('instagan.data', 'synthetic_cli'),
-    'data check': ('instagan.data', 'check_cli'),
+    'data check': ('instagan.data_check', 'check_cli'),
     'data ccp': ('instagan.datasets_ccp', 'ccp_cli'),
     'data coco': ('instagan.datasets_coco', 'coco_cli'),
     'data mhp': ('instagan.datasets_mhp', 'mhp_cli'),

@@ -23,7 +23,7 @@ from fastai.data.core import DataLoaders
 # %% auto #0
 __all__ = ['DOMAINS', 'Scene', 'render_scene', 'random_scene', 'save_sample', 'make_synthetic', 'data_root', 'read_mask',
            'read_image', 'joint_transform', 'FolderDataset', 'UnalignedDataset', 'collate_sets', 'PartialEpochDL',
-           'instagan_dls', 'load_paired', 'fixed_samples', 'DataReport', 'check_data', 'check_cli', 'synthetic_cli']
+           'instagan_dls', 'load_paired', 'fixed_samples', 'synthetic_cli']
 
 # %% ../nbs/01_data.ipynb #a5d69f42
 @dataclass
@@ -331,67 +331,6 @@ def fixed_samples(root:Path|str, size:int|None, n:int=4, ins_max:int=8) -> dict:
         p = load_paired(root, d[0], size=size, n_max=n, ins_max=ins_max)
         out[d] = (p['x'], p['a'], p['valid'], None if p['y_ideal'] is None else (p['y_ideal'], p['b_ideal'], p['valid']))
     return out
-
-# %% ../nbs/01_data.ipynb #0eea0888
-@dataclass
-class DataReport:
-    "What `check_data` found: counts per folder, problems (training cannot use the data) and warnings."
-    root: Path
-    counts: dict          # folder -> (images, masks)
-    problems: list        # one line each
-    warnings: list
-    @property
-    def ok(self) -> bool: return not self.problems
-    def summary(self) -> str:
-        "One line: the counts, then each problem and warning on its own line."
-        n_img, n_mask = sum(i for i, _ in self.counts.values()), sum(m for _, m in self.counts.values())
-        head = (f"data {self.root}: {n_img} images and {n_mask} masks in {', '.join(self.counts)}: "
-                + ('ok' if self.ok else f'{len(self.problems)} problem(s)') + (f', {len(self.warnings)} warning(s)' if self.warnings else ''))
-        return '\n'.join([head] + [f'  problem: {p}' for p in self.problems[:20]] + [f'  warning: {w}' for w in self.warnings[:20]]
-                         + ([f'  ... and {len(self.problems) + len(self.warnings) - 40} more'] if len(self.problems) + len(self.warnings) > 40 else []))
-
-def check_data(root:Path|str, folders:tuple=('trainA', 'trainB', 'testA', 'testB')) -> DataReport:
-    "Read every image and mask header of the folder layout under `root` and report what training would trip over."
-    root = Path(root)
-    if not root.is_dir(): raise FileNotFoundError(f"data folder {root} does not exist")
-    exts, counts, problems, warns = {'.png', '.jpg', '.jpeg', '.bmp', '.webp'}, {}, [], []
-    for folder in folders:
-        img_dir, seg_dir = root / folder, root / f'{folder}_seg'
-        if not img_dir.is_dir():
-            if folder.startswith('train'): problems.append(f"{img_dir} does not exist (expected the layout <root>/{folder}/<id>.png)")
-            continue
-        if not seg_dir.is_dir(): problems.append(f"{seg_dir} does not exist: each image folder needs its _seg folder"); continue
-        sizes = {}
-        for p in sorted(q for q in img_dir.iterdir() if q.suffix.lower() in exts):
-            try: im = Image.open(p); im.load(); sizes[p.stem] = im.size
-            except Exception as e: problems.append(f"unreadable image {p} ({type(e).__name__}: {str(e)[:80]})")
-        if not sizes and not any(str(img_dir) in pr for pr in problems): problems.append(f"{img_dir} holds no readable images")
-        ks, n_masks = {}, 0
-        for p in sorted(seg_dir.iterdir()):
-            if p.suffix.lower() != '.png': continue
-            m = re.fullmatch(r'(.+)_(\d+)', p.stem)
-            if not m: problems.append(f"mask {p}: expected the name <id>_<k>.png with an integer k"); continue
-            if m[1] not in sizes:
-                if not (img_dir / f'{m[1]}.png').exists() and not any((img_dir / f'{m[1]}{e}').exists() for e in exts):
-                    warns.append(f"mask {p} matches no image in {img_dir}")
-                continue
-            n_masks += 1; ks.setdefault(m[1], []).append(int(m[2]))
-            try: size = Image.open(p).size
-            except Exception as e: problems.append(f"unreadable mask {p} ({type(e).__name__})"); continue
-            if size != sizes[m[1]]: problems.append(f"mask {p} is {size[0]}x{size[1]} but its image is {sizes[m[1]][0]}x{sizes[m[1]][1]}")
-        for i, k in ks.items():
-            if sorted(k) != list(range(len(k))): warns.append(f"masks of {img_dir / i} are numbered {sorted(k)}: a gap in k")
-        counts[folder] = (len(sizes), n_masks)
-    return DataReport(root, counts, problems, warns)
-
-@call_parse
-def check_cli(root:str):  # data folder in the folder layout (trainA, trainA_seg, trainB, ..., testB_seg)
-    "Check a data folder before training: every image readable, masks the size of their image and named <id>_<k>.png."
-    from instagan.core import InstaganError
-    t0 = time.perf_counter(); r = check_data(root)
-    print(r.summary() + f"  ({time.perf_counter() - t0:.1f} s)")
-    if not r.ok: raise InstaganError(f"{len(r.problems)} problem(s) in {root}, the first: {r.problems[0]}")
-    return r
 
 # %% ../nbs/01_data.ipynb #204fa3ff
 @call_parse

@@ -15,7 +15,8 @@ from fastcore.script import call_parse, store_true
 from .core import InstaganError, OptionError, check_positive, resolve_device, epoch_lines
 from fastai.callback.core import CancelFitException
 from fastai.callback.schedule import ParamScheduler, SchedNo, SchedLin, combine_scheds
-from .data import instagan_dls, data_root, check_data, fixed_samples
+from .data import instagan_dls, data_root, fixed_samples
+from .data_check import check_data
 from .models import GANModels, model_presets, MODEL_NAMES, NORMS, count_params
 from .sequential import translator, show_translations
 from .train_step import TrainOptions

@@ -15,34 +15,47 @@ from .core import InstaganError, OptionError
 __all__ = ['COMMANDS', 'EXPECTED', 'UsageError', 'command_name', 'run_command', 'error_line', 'main', 'eval_cli', 'translate_cli']
 
 # %% ../nbs/15_cli.ipynb #fcc0aabf
-COMMANDS = {
-    'data synthetic': ('instagan.data', 'synthetic_cli'),
-    'data check': ('instagan.data_check', 'check_cli'),
-    'data ccp': ('instagan.datasets_ccp', 'ccp_cli'),
-    'data coco': ('instagan.datasets_coco', 'coco_cli'),
-    'data mhp': ('instagan.datasets_mhp', 'mhp_cli'),
-    'train': ('instagan.runs', 'train_cli'),
-    'ship': ('instagan.shipped', 'ship_cli'),
-    'translate': ('instagan.cli', 'translate_cli'),
-    'eval': ('instagan.cli', 'eval_cli'),
-    'ablate': ('instagan.ablations', 'ablate_cli'),
-    'bench': ('instagan.bench', 'bench_cli'),
-    'import-official': ('instagan.official', 'import_official_cli'),
-    'train-masks': ('instagan.masks', 'train_masks_cli'),
-    'predict-masks': ('instagan.predicted_masks', 'predict_masks_cli'),
-    'docs': ('instagan.docs', 'docs_cli'),
+COMMANDS = {  # name: (module, function, summary); `instagan --help` prints the summaries without importing the modules (torch)
+    'data synthetic': ('instagan.data', 'synthetic_cli',
+                       'Generate the synthetic two-domain benchmark (A: wide striped ellipses, B: tall spotted boxes) in the folder layout.'),
+    'data check': ('instagan.data_check', 'check_cli',
+                   'Check a data folder before training: every image readable, masks the size of their image and named <id>_<k>.png.'),
+    'data ccp': ('instagan.datasets_ccp', 'ccp_cli',
+                 'Prepare a Clothing Co-Parsing task (default pants2shorts) in the folder layout, with a held-out test split.'),
+    'data coco': ('instagan.datasets_coco', 'coco_cli',
+                  'Prepare two COCO classes (default sheep giraffe) in the folder layout: every instance, largest first.'),
+    'data mhp': ('instagan.datasets_mhp', 'mhp_cli',
+                 "Prepare a Multi-Human Parsing (LV-MHP-v1) task (default pants2skirt): each person's region is one instance."),
+    'train': ('instagan.runs', 'train_cli',
+              'Train InstaGAN (or a baseline) and print where its results figure and checkpoint are.'),
+    'ship': ('instagan.shipped', 'ship_cli',
+             'Ship a trained run inside the package: fp16 generators, settings, loss log and the metrics they score.'),
+    'translate': ('instagan.cli', 'translate_cli',
+                  'Translate a folder of images with their instance masks (or masks predicted by a mask run) using a trained run; writes images and masks.'),
+    'eval': ('instagan.cli', 'eval_cli',
+             'Evaluate a run (or a baseline) on the test set: writes metrics.json and metrics.md into the run directory (or --out).'),
+    'ablate': ('instagan.ablations', 'ablate_cli',
+               'Train, score and tabulate every ablation configuration (section 3.2, figures 9 and 10): results.csv, results.md, fig9.png, fig10.png.'),
+    'bench': ('instagan.bench', 'bench_cli',
+              'Print (and write) time per sample-step and peak memory of the training step, sequential vs one-step, for several instance counts.'),
+    'import-official': ('instagan.official', 'import_official_cli',
+                        "Convert the official InstaGAN code's checkpoints (G_A, G_B, D_A, D_B) into a run directory for translate, eval and the widgets."),
+    'train-masks': ('instagan.masks', 'train_masks_cli',
+                    'Train the pix2pix mask predictor (image -> union of its instance masks, footnote 4) and print its test union IoU.'),
+    'predict-masks': ('instagan.predicted_masks', 'predict_masks_cli',
+                      'Predict instance masks for a folder of images and write images and masks in the folder layout (OUT, OUT_seg).'),
+    'docs': ('instagan.docs', 'docs_cli',
+             'Build the static HTML docs site: every notebook executed, in reading order, with the README as home page.'),
 }
 
 def _load(name:str):
     "The function behind command `name`."
-    mod, fn = COMMANDS[name]
+    mod, fn, _ = COMMANDS[name]
     return getattr(importlib.import_module(mod), fn)
 
 def _usage() -> str:
     lines = ["usage: instagan <command> [options]   (instagan <command> --help for its options)", "", "commands:"]
-    for name in COMMANDS:
-        doc = (_load(name).__doc__ or '').strip().split('\n')[0]
-        lines.append(f"  {name:<16}{doc}")
+    lines += [f"  {name:<16}{summary}" for name, (_, _, summary) in COMMANDS.items()]
     return '\n'.join(lines)
 
 # %% ../nbs/15_cli.ipynb #bef3c669

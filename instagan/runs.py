@@ -239,6 +239,9 @@ def train(cfg:TrainConfig, resume:bool=False, quiet:bool=False) -> Path:
     if resume: start = load_checkpoint(learn, ck) + 1
     learn.resume_epoch = start
     done = getattr(learn, 'progress_state', {})
+    if resume and cfg.time_budget and done.get('elapsed_s', 0.) >= 60 * cfg.time_budget:  # it would train one batch at lr 0
+        raise OptionError(f"--resume: {out} has spent its {cfg.time_budget:g}-minute time budget ({done.get('iters', 0)} iterations), "
+                          "so its learning rate has already decayed to 0 and there is nothing left to train; start a new run with another --out")
     sched = FittedSchedule(flat_then_linear(cfg.lr_g), cfg.time_budget, done.get('elapsed_s', 0.), done.get('iters', 0))
     t0 = time.perf_counter()
     with (learn.no_bar() if quiet else epoch_lines(learn)): learn.fit(cfg.epochs, lr=cfg.lr_g, cbs=sched, start_epoch=start)

@@ -21,9 +21,9 @@ from fastai.data.load import DataLoader
 from fastai.data.core import DataLoaders
 
 # %% auto #0
-__all__ = ['DOMAINS', 'Scene', 'render_scene', 'random_scene', 'save_sample', 'make_synthetic', 'data_root', 'read_mask',
-           'read_image', 'joint_transform', 'FolderDataset', 'UnalignedDataset', 'collate_sets', 'PartialEpochDL',
-           'instagan_dls', 'load_paired', 'fixed_samples', 'synthetic_cli']
+__all__ = ['DOMAINS', 'Scene', 'render_scene', 'random_scene', 'save_sample', 'make_synthetic', 'data_root', 'synthetic_root',
+           'read_mask', 'read_image', 'joint_transform', 'FolderDataset', 'UnalignedDataset', 'collate_sets',
+           'PartialEpochDL', 'instagan_dls', 'load_paired', 'fixed_samples', 'synthetic_cli']
 
 # %% ../nbs/01_data.ipynb #a5d69f42
 @dataclass
@@ -116,22 +116,31 @@ def make_synthetic(out:Path|str, n_train:int=1000, n_test:int=100, size:int=64, 
     check_size(size); out = Path(out)
     if max_instances < min_instances or min_instances < 0: raise ValueError(f"need 0 <= min_instances <= max_instances, got {min_instances}, {max_instances}")
     cfg = dict(n_train=n_train, n_test=n_test, size=size, max_instances=max_instances, min_instances=min_instances, seed=seed,
-               format=2)  # format 2: ideal instances in the source's order (format 1 had them in footprint order)
+               format=3)  # 2: ideal instances in the source's order; 3: sets are replaced whole (older ones could hold stale masks)
     if _synthetic_done(out, cfg): return out  # already generated with the same settings: nothing to do
-    fresh = not out.exists() or not any(out.iterdir())  # a new set is written beside and renamed into place when complete
-    dest = out.parent / f'.{out.name}.partial-{os.getpid()}' if fresh else out
+    if out.exists() and any(out.iterdir()) and not (out / 'synthetic.json').exists():
+        raise FileExistsError(f"{out} exists and does not hold a synthetic data set (no synthetic.json): "
+                              "choose another --out, or delete it if it is a half-written set")
+    dest = out.parent / f'.{out.name}.partial-{os.getpid()}'  # written beside, moved into place when complete
     try: _write_synthetic(dest, cfg, progress)
     except BaseException:
-        if fresh: shutil.rmtree(dest, ignore_errors=True)
-        raise
-    if fresh:
-        try:
-            if out.exists(): out.rmdir()
-            dest.rename(out)
-        except OSError:  # another process finished the same set first: keep its copy
-            shutil.rmtree(dest, ignore_errors=True)
-            if not _synthetic_done(out, cfg): raise
+        shutil.rmtree(dest, ignore_errors=True); raise
+    _move_into_place(dest, out, cfg)
     return out
+
+def _move_into_place(dest:Path, out:Path, cfg:dict):
+    "Rename the complete set `dest` to `out`, replacing (whole) an older set or empty folder there; if another process finished `cfg` first, keep its copy."
+    for attempt in range(3):  # another process may move its own set in between: look again
+        if _synthetic_done(out, cfg): shutil.rmtree(dest, ignore_errors=True); return
+        if out.exists():  # none of the old set's files may outlive it: its masks would join the new scenes
+            old = out.parent / f'.{out.name}.old-{os.getpid()}-{attempt}'
+            try: out.rename(old)
+            except OSError: continue
+            shutil.rmtree(old, ignore_errors=True)
+        try: dest.rename(out); return
+        except OSError: continue
+    shutil.rmtree(dest, ignore_errors=True)
+    raise FileExistsError(f"could not move the synthetic set into {out}: other processes keep replacing it")
 
 def _synthetic_done(out:Path, cfg:dict) -> bool:
     "Whether `out` holds a complete synthetic set made with `cfg` (its `synthetic.json` is written last)."
@@ -168,8 +177,17 @@ def data_root(data:Path|str|None, out:Path|str, smoke:bool=False, **synthetic) -
         root = Path(data)
         if not root.is_dir(): raise FileNotFoundError(f"--data {root} does not exist (expected the folder layout trainA, trainA_seg, ...)")
         return root
-    root = Path(out) / 'data' if smoke else Path('data') / f"synthetic-{synthetic.get('size', 64)}"
+    root = Path(out) / 'data' if smoke else synthetic_root(**synthetic)
     return make_synthetic(root, progress=False, **synthetic)
+
+_SYNTHETIC_DEFAULTS = dict(n_train=1000, n_test=100, max_instances=4, min_instances=1, seed=0)
+
+def synthetic_root(size:int=64, **synthetic) -> Path:
+    "The shared folder of a synthetic set under `data/`, named by every setting that differs from the default (`data/synthetic-64-seed1`), so different sets never share one."
+    extra = ''.join(f"-{k.replace('n_', '').replace('_instances', '')}{v}" for k, v in synthetic.items()
+                    if k in _SYNTHETIC_DEFAULTS and v != _SYNTHETIC_DEFAULTS[k])
+    return Path('data') / f'synthetic-{size}{extra}'
+
 
 # %% ../nbs/01_data.ipynb #09857a82
 def read_mask(path:Path|str) -> np.ndarray:

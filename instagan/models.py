@@ -30,12 +30,13 @@ class ReflectionPad(nn.ReflectionPad2d):
         return super().forward(x)
 
 # %% ../nbs/03_models.ipynb #d3b0aafa
-NORMS = ('instance', 'batch', 'none')
+NORMS = ('instance', 'batch', 'layer', 'none')
 
 def norm_layer(norm:str, ch:int) -> nn.Module:
-    "A normalisation layer by name: 'instance' (the paper's, no affine as in CycleGAN), 'batch' or 'none'."
+    "A normalisation layer by name: 'instance' (the paper's, no affine as in CycleGAN), 'batch', 'layer' (per sample over all channels: keeps colour) or 'none'."
     if norm == 'instance': return nn.InstanceNorm2d(ch)
     if norm == 'batch': return nn.BatchNorm2d(ch)
+    if norm == 'layer': return nn.GroupNorm(1, ch, affine=False)
     if norm == 'none': return nn.Identity()
     raise ValueError(f"unknown norm {norm!r}; expected one of {NORMS}")
 
@@ -154,12 +155,13 @@ def encode_set(encoder:nn.Module, a:Tensor, valid:Tensor, like:Tensor) -> tuple[
 # %% ../nbs/03_models.ipynb #82c291fa
 class SetGenerator(nn.Module):
     "InstaGAN generator (eq. 1): translates an image and its set of instance masks; `G(x, a, valid) -> (y, b)`."
-    def __init__(self, ngf:int=64, n_blocks:int=9, img_ch:int=3, norm:str='instance'):
+    def __init__(self, ngf:int=64, n_blocks:int=9, img_ch:int=3, norm:str='instance', image_norm:str|None=None):
+        "`image_norm`: the normalisation of the image path (f_GX and g_GX) when it differs from `norm` (09: 'layer' lets it see colour)."
         super().__init__()
         self.ngf, self.n_blocks, self.img_ch = ngf, n_blocks, img_ch
-        self.encoder_img = resnet_encoder(img_ch, ngf, n_blocks, norm)   # f_GX
+        self.encoder_img = resnet_encoder(img_ch, ngf, n_blocks, image_norm or norm)   # f_GX
         self.encoder_seg = resnet_encoder(1, ngf, n_blocks, norm)        # f_GA, shared by all instances
-        self.decoder_img = resnet_decoder(img_ch, 2*ngf, norm)           # g_GX on [image; set]
+        self.decoder_img = resnet_decoder(img_ch, 2*ngf, image_norm or norm)           # g_GX on [image; set]
         self.decoder_seg = resnet_decoder(1, 3*ngf, norm)                # g_GA on [instance; image; set]
 
     def prepare_masks(self, a:Tensor, valid:Tensor) -> tuple[Tensor, Tensor]:
@@ -292,13 +294,15 @@ model_presets = {
 def _check_name(model:str):
     if model not in MODEL_NAMES: raise ValueError(f"unknown model {model!r}; valid names are {', '.join(MODEL_NAMES)}")
 
-def build_generator(model:str='instagan', ngf:int=64, n_blocks:int=9, norm:str='instance', match_params:bool=True) -> nn.Module:
-    "The generator of `model` (one of `MODEL_NAMES`); baselines get InstaGAN's parameter count if `match_params`."
+def build_generator(model:str='instagan', ngf:int=64, n_blocks:int=9, norm:str='instance', match_params:bool=True,
+                    image_norm:str|None=None) -> nn.Module:
+    "The generator of `model` (one of `MODEL_NAMES`); baselines get InstaGAN's parameter count if `match_params`, and `image_norm` throughout (all of them carries the image)."
     _check_name(model); cls = _GENERATORS[model]
-    if model != 'instagan' and match_params:
+    if model == 'instagan': return cls(ngf, n_blocks, norm=norm, image_norm=image_norm)
+    if match_params:
         with torch.device('meta'): target = count_params(SetGenerator(ngf, n_blocks, norm=norm))
-        ngf = matched_width(lambda w: cls(w, n_blocks, norm=norm), target)
-    return cls(ngf, n_blocks, norm=norm)
+        ngf = matched_width(lambda w: cls(w, n_blocks, norm=image_norm or norm), target)
+    return cls(ngf, n_blocks, norm=image_norm or norm)
 
 def build_discriminator(model:str='instagan', ndf:int=64, n_layers:int=3, norm:str='instance', spectral:bool=True,
                         match_params:bool=True) -> nn.Module:
@@ -310,9 +314,9 @@ def build_discriminator(model:str='instagan', ndf:int=64, n_layers:int=3, norm:s
     return cls(ndf, n_layers, norm=norm, spectral=spectral)
 
 def build_models(model:str='instagan', ngf:int=64, n_blocks:int=9, ndf:int=64, norm:str='instance', spectral:bool=True,
-                 match_params:bool=True) -> tuple[nn.Module, nn.Module]:
+                 match_params:bool=True, image_norm:str|None=None) -> tuple[nn.Module, nn.Module]:
     "Generator and discriminator `(G, D)` of `model` ('instagan', 'cyclegan' or 'cyclegan_seg'), all with the same call signatures."
-    return (build_generator(model, ngf, n_blocks, norm, match_params),
+    return (build_generator(model, ngf, n_blocks, norm, match_params, image_norm),
             build_discriminator(model, ndf, norm=norm, spectral=spectral, match_params=match_params))
 
 # %% ../nbs/03_models.ipynb #c458c602
@@ -330,13 +334,13 @@ class GANModels(nn.Module):
     In the paper's symbols: `G_AB` is $G_{XY}$ (A→B), `G_BA` is $G_{YX}$ (the reverse generator, often called F),
     `D_A` is $D_X$ (judges domain A) and `D_B` is $D_Y$. These attribute names are the keys of every saved state dict."""
     def __init__(self, model:str='instagan', ngf:int=64, n_blocks:int=9, ndf:int=64, norm:str='instance', spectral:bool=True,
-                 init:str='normal'):
-        "`init`: 'normal' initialises the generators N(0, 0.02) as the official code does; 'default' keeps torch's."
+                 init:str='normal', image_norm:str|None=None):
+        "`init`: 'normal' initialises the generators N(0, 0.02) as the official code does; 'default' keeps torch's. `image_norm`: see `SetGenerator`."
         super().__init__()
         if init not in ('normal', 'default'): raise ValueError(f"init must be 'normal' or 'default', got {init!r}")
         self.model_name = model
-        self.G_AB, self.D_B = build_models(model, ngf, n_blocks, ndf, norm, spectral)
-        self.G_BA, self.D_A = build_models(model, ngf, n_blocks, ndf, norm, spectral)
+        self.G_AB, self.D_B = build_models(model, ngf, n_blocks, ndf, norm, spectral, image_norm=image_norm)
+        self.G_BA, self.D_A = build_models(model, ngf, n_blocks, ndf, norm, spectral, image_norm=image_norm)
         if init == 'normal':  # the discriminators keep torch's default, as in the official code (its spectral norm hides `weight`)
             for G in (self.G_AB, self.G_BA): init_normal(G)
     def generator(self, direction:str='AB') -> nn.Module:

@@ -54,6 +54,7 @@ class TrainConfig:
     pool_size: int = 50
     random_order: bool = False
     norm: str = 'instance'        # normalisation in G and D: 'instance' (paper, official default) or 'batch' (sees colour; see the lever table)
+    image_norm: str|None = None   # normalisation of G's image path when it differs from `norm` ('layer': sees colour; see the lever table)
     init: str = 'normal'          # generator initialisation: 'normal' N(0, 0.02) (official code) or 'default' (torch's)
     joint_l1: bool = True         # cycle/identity L1 as one mean over image and mask channels (official code)
     real_masks: str = 'all'       # real samples shown to D at step m: 'all' their masks or 'matched' (as many as the fake)
@@ -109,7 +110,9 @@ def check_config(cfg:TrainConfig) -> TrainConfig:
         raise OptionError(f"--size {cfg.size}: image sizes must be multiples of 4 (the generator halves them twice) and at least 8")
     if cfg.amp not in (None, 'bf16', 'fp16'): raise OptionError(f"--amp must be bf16, fp16 or none, got {cfg.amp!r}")
     if cfg.pool_size < 0: raise OptionError(f"pool_size must be 0 or more, got {cfg.pool_size}")
-    if cfg.norm not in NORMS: raise OptionError(f"--norm must be {', '.join(NORMS[:-1])} or {NORMS[-1]}, got {cfg.norm!r}")
+    for k in ('norm', 'image_norm'):
+        if getattr(cfg, k) not in NORMS + ((None,) if k == 'image_norm' else ()):
+            raise OptionError(f"{option_flag(k)} must be {', '.join(NORMS[:-1])} or {NORMS[-1]}, got {getattr(cfg, k)!r}")
     if cfg.init not in ('normal', 'default'): raise OptionError(f"init must be 'normal' or 'default', got {cfg.init!r}")
     if cfg.real_masks not in ('all', 'matched'): raise OptionError(f"real_masks must be 'all' or 'matched', got {cfg.real_masks!r}")
     return cfg
@@ -188,7 +191,7 @@ def build_learner(cfg:TrainConfig, out:Path, root:Path, resume:bool=False) -> In
     dls = instagan_dls(root, size=cfg.size, load_size=cfg.load_size, bs=cfg.bs, ins_max=cfg.ins_max, seed=cfg.seed,
                        device=dev, n_train=None if cfg.iters is None else cfg.iters * cfg.bs)
     if dist.is_initialized(): dls.loaders[0] = distributed_dl(dls.train)
-    model = GANModels(cfg.model, cfg.ngf, cfg.n_blocks, cfg.ndf, norm=cfg.norm, init=cfg.init).to(dev)
+    model = GANModels(cfg.model, cfg.ngf, cfg.n_blocks, cfg.ndf, norm=cfg.norm, init=cfg.init, image_norm=cfg.image_norm).to(dev)
     if cfg.channels_last: model = model.to(memory_format=torch.channels_last)
     opts = TrainOptions(ins_per=cfg.step_ins_per, random_order=cfg.random_order, ctx=cfg.ctx, joint_l1=cfg.joint_l1,
                         real_masks=cfg.real_masks)
@@ -216,7 +219,7 @@ def train(cfg:TrainConfig, resume:bool=False, quiet:bool=False) -> Path:
     if resume:
         saved = config_from_dict(json.loads((out / 'config.json').read_text()))
         clash = [k for k in ('model', 'ctx', 'one_step', 'ins_max', 'ins_per', 'size', 'bs', 'iters', 'ngf', 'n_blocks', 'ndf',
-                             'lr_g', 'lr_d', 'amp', 'seed', 'data', 'norm', 'init', 'joint_l1', 'real_masks') if getattr(cfg, k) != getattr(saved, k)]
+                             'lr_g', 'lr_d', 'amp', 'seed', 'data', 'norm', 'image_norm', 'init', 'joint_l1', 'real_masks') if getattr(cfg, k) != getattr(saved, k)]
         if clash: raise OptionError(f"--resume: {', '.join(f'{option_flag(k)} {getattr(cfg, k)}' for k in clash)} contradicts the run's "
                                     f"saved {', '.join(f'{k}={getattr(saved, k)}' for k in clash)} in {out / 'config.json'} "
                                     "(drop the option to continue the run as it was, or train a new run with another --out)")
@@ -287,7 +290,7 @@ class Run:
         self._data_dir = Path(root) if root else None  # a shipped run names no data: the synthetic benchmark, made on first use
         self.config = saved
         self.cfg = cfg = config_from_dict(saved)
-        self.model = GANModels(cfg.model, cfg.ngf, cfg.n_blocks, cfg.ndf, norm=cfg.norm)
+        self.model = GANModels(cfg.model, cfg.ngf, cfg.n_blocks, cfg.ndf, norm=cfg.norm, image_norm=cfg.image_norm)
         weights, gens = self.path / 'model.pth', self.path / 'generators.pth'
         if weights.exists(): state = _load_weights(weights)
         elif (self.path / 'checkpoint.pth').exists(): state = read_checkpoint(self.path / 'checkpoint.pth')['model']
@@ -333,6 +336,7 @@ def train_cli(preset:str=None,  # smoke (under a minute), quick (the default: CP
               lr:float=None,  # generator learning rate (default 2e-4)
               lr_d:float=None,  # discriminator learning rate (default 2e-4, as the official code)
               norm:str=None,  # normalisation in G and D: instance (the paper's, default) or batch (sees colour)
+              image_norm:str=None,  # normalisation of G's image path, if not --norm: layer sees colour (09's lever table)
               amp:str=None,  # mixed precision: bf16 or fp16 (GPU); 'none' to switch off
               channels_last:store_true=False,  # channels-last memory format
               device:str='auto',  # auto, cpu, cuda, cuda:1
@@ -341,7 +345,7 @@ def train_cli(preset:str=None,  # smoke (under a minute), quick (the default: CP
               resume:store_true=False):  # continue the run in --out from its last checkpoint, with its own settings
     "Train InstaGAN (or a baseline) and print where its results figure and checkpoint are."
     given = dict(preset=preset, data=data, model=model, ctx=False if no_ctx else None, one_step=one_step or None,
-                 ins_max=ins_max, ins_per=ins_per, size=size, bs=bs, epochs=epochs, iters=iters, lr_g=lr, lr_d=lr_d, norm=norm,
+                 ins_max=ins_max, ins_per=ins_per, size=size, bs=bs, epochs=epochs, iters=iters, lr_g=lr, lr_d=lr_d, norm=norm, image_norm=image_norm,
                  amp=None if amp in (None, 'none') else amp, channels_last=channels_last or None, seed=seed)
     given = {k: v for k, v in given.items() if v is not None}
     if amp == 'none': given['amp'] = None

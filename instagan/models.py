@@ -159,10 +159,10 @@ class SetGenerator(nn.Module):
         "`image_norm`: the normalisation of the image path (f_GX and g_GX) when it differs from `norm` (09: 'layer' lets it see colour)."
         super().__init__()
         self.ngf, self.n_blocks, self.img_ch = ngf, n_blocks, img_ch
-        self.encoder_img = resnet_encoder(img_ch, ngf, n_blocks, image_norm or norm)   # f_GX
-        self.encoder_seg = resnet_encoder(1, ngf, n_blocks, norm)        # f_GA, shared by all instances
-        self.decoder_img = resnet_decoder(img_ch, 2*ngf, image_norm or norm)           # g_GX on [image; set]
-        self.decoder_seg = resnet_decoder(1, 3*ngf, norm)                # g_GA on [instance; image; set]
+        self.encoder_img = resnet_encoder(img_ch, ngf, n_blocks, image_norm or norm)  # f_GX
+        self.encoder_seg = resnet_encoder(1, ngf, n_blocks, norm)                     # f_GA, shared by all instances
+        self.decoder_img = resnet_decoder(img_ch, 2*ngf, image_norm or norm)          # g_GX on [image; set]
+        self.decoder_seg = resnet_decoder(1, 3*ngf, norm)                             # g_GA on [instance; image; set]
 
     def prepare_masks(self, a:Tensor, valid:Tensor) -> tuple[Tensor, Tensor]:
         "The mask set this model translates: the instances themselves."

@@ -17,14 +17,15 @@ from fastai.callback.core import Callback, CancelBackwardException, CancelStepEx
 from fastai.callback.progress import CSVLogger
 from fastai.optimizer import OptimWrapper
 from fastai.torch_core import params
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from .models import GANModels
 from .sequential import show_translations
 from .train_step import ImagePool, TrainOptions, SequentialBatch, train_step
 
 # %% auto #0
-__all__ = ['adam', 'adam_state', 'reuse_freed_memory', 'TrainingDiverged', 'InstaGANLearner', 'LossTerm', 'loss_term_names',
-           'SkipValidation', 'TermsLogger', 'HistoryLogger', 'atomic_save', 'previous_checkpoint', 'Checkpoint',
-           'checkpoint_state', 'read_checkpoint', 'load_checkpoint', 'SampleFigures']
+__all__ = ['GENERATOR_NAMES', 'adam', 'adam_state', 'reuse_freed_memory', 'TrainingDiverged', 'InstaGANLearner', 'LossTerm',
+           'loss_term_names', 'SkipValidation', 'TermsLogger', 'HistoryLogger', 'atomic_save', 'previous_checkpoint',
+           'Checkpoint', 'checkpoint_state', 'read_checkpoint', 'load_checkpoint', 'SampleFigures', 'GeneratorEMA']
 
 # %% ../nbs/07_learner.ipynb #a2b05ea8
 def adam(params, lr:float=2e-4, **kwargs) -> OptimWrapper:
@@ -299,7 +300,8 @@ def checkpoint_state(learn:InstaGANLearner, epoch:int, config:dict|None=None) ->
     "Everything a resumed run needs, in plain tensors and containers (loads with `weights_only=True`)."
     return {'model': learn.model.state_dict(), 'opt_g': _plain(learn.opt.state_dict()), 'opt_d': _plain(learn.opt_d.state_dict()),
             'pools': {k: p.state_dict() for k, p in learn.pools.items()}, 'epoch': epoch, 'config': config or {},
-            **getattr(learn, 'progress_state', {})}  # iterations and seconds trained so far (`FittedSchedule`)
+            **getattr(learn, 'progress_state', {}),  # iterations and seconds trained so far (`FittedSchedule`)
+            **({'ema': learn.ema.state_dict()} if getattr(learn, 'ema', None) else {})}  # `GeneratorEMA`'s averages
 
 # %% ../nbs/07_learner.ipynb #0378c99c
 def read_checkpoint(path:Path|str) -> dict:
@@ -328,6 +330,7 @@ def load_checkpoint(learn:InstaGANLearner, path:Path|str) -> int:
     learn.opt.load_state_dict(adam_state(ck['opt_g'], learn.opt)); learn.opt_d.load_state_dict(adam_state(ck['opt_d'], learn.opt_d))
     for k, p in learn.pools.items(): p.load_state_dict(ck['pools'][k])
     learn.progress_state = {'iters': ck.get('iters', 0), 'elapsed_s': ck.get('elapsed_s', 0.)}
+    learn.ema_state = ck.get('ema')  # `GeneratorEMA` continues its averages from here
     return ck['epoch']
 
 # %% ../nbs/07_learner.ipynb #55d8a3ae
@@ -341,3 +344,24 @@ class SampleFigures(Callback):
         self.folder.mkdir(parents=True, exist_ok=True)
         fig = show_translations(self.model, self.samples, self.ins_per, title=f'epoch {self.epoch + 1}')
         fig.savefig(self.folder / f'epoch_{self.epoch + 1:03d}.png', dpi=80); plt.close(fig)
+
+# %% ../nbs/07_learner.ipynb #4f0e2579
+GENERATOR_NAMES = ('G_AB', 'G_BA')
+
+class GeneratorEMA(Callback):
+    "Exponential moving averages (`decay` per iteration) of both generators' weights; they replace the live generators when training ends."
+    order = 65  # after the optimisers stepped; the checkpoint (70) saves the averages with the run
+    def __init__(self, decay:float=0.99): self.decay = decay
+    def before_fit(self):
+        m, saved = self.learn.model, getattr(self.learn, 'ema_state', None)
+        self.avg = {k: AveragedModel(getattr(m, k), multi_avg_fn=get_ema_multi_avg_fn(self.decay), use_buffers=True) for k in GENERATOR_NAMES}
+        for k, a in self.avg.items():
+            if saved: a.load_state_dict(saved[k])   # a resumed run: the averages of the iterations it already trained
+        self.learn.ema = self
+    def after_batch(self):
+        if not self.training: return
+        for k, a in self.avg.items(): a.update_parameters(getattr(self.learn.model, k))
+    def after_fit(self):
+        for k, a in self.avg.items():
+            if a.n_averaged > 0: getattr(self.learn.model, k).load_state_dict(a.module.state_dict())
+    def state_dict(self) -> dict: return {k: a.state_dict() for k, a in self.avg.items()}

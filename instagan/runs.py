@@ -20,7 +20,7 @@ from .data_check import check_data
 from .models import GANModels, model_presets, MODEL_NAMES, NORMS, count_params
 from .sequential import translator, show_translations
 from .train_step import TrainOptions
-from .learner import (InstaGANLearner, LossTerm, loss_term_names, SkipValidation, TermsLogger, HistoryLogger, SampleFigures,
+from .learner import (InstaGANLearner, LossTerm, loss_term_names, SkipValidation, TermsLogger, HistoryLogger, SampleFigures, GeneratorEMA,
                               Checkpoint, atomic_save, previous_checkpoint, checkpoint_state,
                               read_checkpoint, load_checkpoint)
 from .metrics import evaluate, write_metrics
@@ -54,10 +54,11 @@ class TrainConfig:
     pool_size: int = 50
     random_order: bool = False
     norm: str = 'instance'        # normalisation in G and D: 'instance' (paper, official default) or 'batch' (sees colour; see the lever table)
-    image_norm: str|None = None   # normalisation of G's image path when it differs from `norm` ('layer': sees colour; see the lever table)
+    image_norm: str|None = None   # normalisation of G's image path when it differs from `norm` ('layer': sees colour; the quick preset's)
     init: str = 'normal'          # generator initialisation: 'normal' N(0, 0.02) (official code) or 'default' (torch's)
     joint_l1: bool = True         # cycle/identity L1 as one mean over image and mask channels (official code)
     real_masks: str = 'all'       # real samples shown to D at step m: 'all' their masks or 'matched' (as many as the fake)
+    ema: float = 0.               # decay of the generators' weight averages (`GeneratorEMA`, notebook 07); 0: none
     amp: str|None = None
     channels_last: bool = False
     device: str = 'auto'
@@ -74,7 +75,7 @@ class TrainConfig:
 
 _TRAINING = {  # what a preset sets beyond its network widths, which `model_presets` (notebook 03) holds
     'smoke': dict(size=32, bs=2, epochs=2, iters=3, synthetic_train=12, synthetic_max_instances=3, ins_max=3),
-    'quick': dict(size=64, bs=4, epochs=10, iters=70, amp='bf16', time_budget=8.5),
+    'quick': dict(size=64, bs=4, epochs=10, iters=70, amp='bf16', time_budget=8.5, image_norm='layer', ema=0.99),  # the lever table
     'paper': dict(size=256, load_size=286, bs=4, epochs=400, iters=None, synthetic_max_instances=8, amp='bf16'),  # bf16: GPU and AMX CPUs
 }
 PRESETS = {k: {**v, **model_presets[k]} for k, v in _TRAINING.items()}
@@ -115,6 +116,7 @@ def check_config(cfg:TrainConfig) -> TrainConfig:
             raise OptionError(f"{option_flag(k)} must be {', '.join(NORMS[:-1])} or {NORMS[-1]}, got {getattr(cfg, k)!r}")
     if cfg.init not in ('normal', 'default'): raise OptionError(f"init must be 'normal' or 'default', got {cfg.init!r}")
     if cfg.real_masks not in ('all', 'matched'): raise OptionError(f"real_masks must be 'all' or 'matched', got {cfg.real_masks!r}")
+    if not 0 <= cfg.ema < 1: raise OptionError(f"--ema must be at least 0 (0: no averaging) and below 1, e.g. 0.99; got {cfg.ema}")
     return cfg
 
 # %% ../nbs/09_runs.ipynb #9ebc4114
@@ -195,7 +197,7 @@ def build_learner(cfg:TrainConfig, out:Path, root:Path, resume:bool=False) -> In
     if cfg.channels_last: model = model.to(memory_format=torch.channels_last)
     opts = TrainOptions(ins_per=cfg.step_ins_per, random_order=cfg.random_order, ctx=cfg.ctx, joint_l1=cfg.joint_l1,
                         real_masks=cfg.real_masks)
-    cbs = [SkipValidation()]
+    cbs = [SkipValidation()] + ([GeneratorEMA(cfg.ema)] if cfg.ema else [])
     if rank() == 0:  # one process writes the run's files
         cbs += [TermsLogger(out / 'losses.csv', resume), HistoryLogger('history.csv', append=resume),
                 SampleFigures(out / 'samples', fixed_samples(root, cfg.size), cfg.step_ins_per), Checkpoint(out / 'checkpoint.pth', asdict(cfg))]
@@ -219,7 +221,7 @@ def train(cfg:TrainConfig, resume:bool=False, quiet:bool=False) -> Path:
     if resume:
         saved = config_from_dict(json.loads((out / 'config.json').read_text()))
         clash = [k for k in ('model', 'ctx', 'one_step', 'ins_max', 'ins_per', 'size', 'bs', 'iters', 'ngf', 'n_blocks', 'ndf',
-                             'lr_g', 'lr_d', 'amp', 'seed', 'data', 'norm', 'image_norm', 'init', 'joint_l1', 'real_masks') if getattr(cfg, k) != getattr(saved, k)]
+                             'lr_g', 'lr_d', 'amp', 'seed', 'data', 'norm', 'image_norm', 'init', 'joint_l1', 'real_masks', 'ema') if getattr(cfg, k) != getattr(saved, k)]
         if clash: raise OptionError(f"--resume: {', '.join(f'{option_flag(k)} {getattr(cfg, k)}' for k in clash)} contradicts the run's "
                                     f"saved {', '.join(f'{k}={getattr(saved, k)}' for k in clash)} in {out / 'config.json'} "
                                     "(drop the option to continue the run as it was, or train a new run with another --out)")
@@ -336,7 +338,8 @@ def train_cli(preset:str=None,  # smoke (under a minute), quick (the default: CP
               lr:float=None,  # generator learning rate (default 2e-4)
               lr_d:float=None,  # discriminator learning rate (default 2e-4, as the official code)
               norm:str=None,  # normalisation in G and D: instance (the paper's, default) or batch (sees colour)
-              image_norm:str=None,  # normalisation of G's image path, if not --norm: layer sees colour (09's lever table)
+              image_norm:str=None,  # normalisation of G's image path, if not --norm: layer (quick's default) sees colour
+              ema:float=None,  # decay of the averaged generator weights the run keeps (quick: 0.99; 0: none)
               amp:str=None,  # mixed precision: bf16 or fp16 (GPU); 'none' to switch off
               channels_last:store_true=False,  # channels-last memory format
               device:str='auto',  # auto, cpu, cuda, cuda:1
@@ -345,7 +348,7 @@ def train_cli(preset:str=None,  # smoke (under a minute), quick (the default: CP
               resume:store_true=False):  # continue the run in --out from its last checkpoint, with its own settings
     "Train InstaGAN (or a baseline) and print where its results figure and checkpoint are."
     given = dict(preset=preset, data=data, model=model, ctx=False if no_ctx else None, one_step=one_step or None,
-                 ins_max=ins_max, ins_per=ins_per, size=size, bs=bs, epochs=epochs, iters=iters, lr_g=lr, lr_d=lr_d, norm=norm, image_norm=image_norm,
+                 ins_max=ins_max, ins_per=ins_per, size=size, bs=bs, epochs=epochs, iters=iters, lr_g=lr, lr_d=lr_d, norm=norm, image_norm=image_norm, ema=ema,
                  amp=None if amp in (None, 'none') else amp, channels_last=channels_last or None, seed=seed)
     given = {k: v for k, v in given.items() if v is not None}
     if amp == 'none': given['amp'] = None

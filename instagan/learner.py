@@ -355,8 +355,8 @@ class GeneratorEMA(Callback):
     def before_fit(self):
         m, saved = self.learn.model, getattr(self.learn, 'ema_state', None)
         self.avg = {k: AveragedModel(getattr(m, k), multi_avg_fn=get_ema_multi_avg_fn(self.decay), use_buffers=True) for k in GENERATOR_NAMES}
-        for k, a in self.avg.items():
-            if saved: a.load_state_dict(saved[k])   # a resumed run: the averages of the iterations it already trained
+        if saved:  # a resumed run: the averages of the iterations it already trained
+            for k, a in self.avg.items(): a.load_state_dict(saved[k])
         self.learn.ema = self
     def after_batch(self):
         if not self.training: return

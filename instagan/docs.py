@@ -6,6 +6,8 @@
 from __future__ import annotations
 import json, os, re, shutil, sys, tempfile, time, traceback, html
 from pathlib import Path
+from unittest.mock import patch
+from fastcore.xtras import working_directory
 from fastcore.script import call_parse, store_true
 from nbdev.process import NBProcessor
 from nbdev.test import _skip_cell
@@ -40,21 +42,12 @@ def execute(path:Path|str, skip_flags:tuple=('slow',), cell_timeout:int|None=Non
     "Run notebook `path` as `test_nb` does (cells flagged `skip_flags` left out); the notebook as a dict, with outputs."
     path = Path(path).resolve()
     nb = NBProcessor(path, rm_directives=False, process=True).nb
-    shell, cwd, prev_tmp = CaptureShell(path), os.getcwd(), tempfile.tempdir
-    scratch = tempfile.mkdtemp(prefix=f'instagan-{path.stem}-')
-    prev_env = {k: os.environ.get(k) for k in ('IN_TEST', 'TMPDIR')}
-    os.environ.update(IN_TEST='1', TMPDIR=scratch); tempfile.tempdir = scratch
-    try:
-        os.chdir(path.parent)
-        shell.run_all(nb, exc_stop=True, preproc=_skip_cell(nb, list(skip_flags)), cell_timeout=cell_timeout)
-    except Exception as e:
-        raise NotebookError(shell.prettytb(fname=path) or traceback.format_exc()) from e
-    finally:
-        os.chdir(cwd); tempfile.tempdir = prev_tmp
-        for k, v in prev_env.items():
-            if v is None: os.environ.pop(k, None)
-            else: os.environ[k] = v
-        shutil.rmtree(scratch, ignore_errors=True)
+    shell = CaptureShell(path)
+    with (tempfile.TemporaryDirectory(prefix=f'instagan-{path.stem}-', ignore_cleanup_errors=True) as scratch,
+          patch.dict(os.environ, IN_TEST='1', TMPDIR=scratch), patch.object(tempfile, 'tempdir', scratch),
+          working_directory(path.parent)):
+        try: shell.run_all(nb, exc_stop=True, preproc=_skip_cell(nb, list(skip_flags)), cell_timeout=cell_timeout)
+        except Exception as e: raise NotebookError(shell.prettytb(fname=path) or traceback.format_exc()) from e
     d = nb2dict(nb)
     for c in d['cells']:
         src = ''.join(c['source']) if isinstance(c['source'], list) else c['source']

@@ -75,7 +75,8 @@ class TrainConfig:
 
 _TRAINING = {  # what a preset sets beyond its network widths, which `model_presets` (notebook 03) holds
     'smoke': dict(size=32, bs=2, epochs=2, iters=3, synthetic_train=12, synthetic_max_instances=3, ins_max=3),
-    'quick': dict(size=64, bs=4, epochs=10, iters=70, amp='bf16', time_budget=8.5, image_norm='layer', ema=0.99),  # the lever table
+    'quick': dict(size=64, bs=4, epochs=10, iters=70, amp='bf16', time_budget=8.5, image_norm='layer', ema=0.99,
+                  one_step=True, ins_max=2),  # the lever table; `--sequential` trains the full method
     'paper': dict(size=256, load_size=286, bs=4, epochs=400, iters=None, synthetic_max_instances=8, amp='bf16'),  # bf16: GPU and AMX CPUs
 }
 PRESETS = {k: {**v, **model_presets[k]} for k, v in _TRAINING.items()}
@@ -328,8 +329,9 @@ def train_cli(preset:str=None,  # smoke (under a minute), quick (the default: CP
               data:str=None,  # data root in the folder layout; default: the synthetic benchmark
               model:str=None,  # instagan (the default), cyclegan or cyclegan_seg
               no_ctx:store_true=False,  # drop the context preserving loss
-              one_step:store_true=False,  # translate all instances in one step (no sequential mini-batches)
-              ins_max:int=None,  # at most this many instances per training image
+              one_step:store_true=False,  # train on all instances of an image in one step (quick's default)
+              sequential:store_true=False,  # sequential mini-batches of --ins-per instances (the paper's full method; --ins-max defaults to 4)
+              ins_max:int=None,  # at most this many instances per training image (quick: 2; with --sequential: 4)
               ins_per:int=None,  # instances per sequential step
               size:int=None,  # crop size (a multiple of 4)
               bs:int=None,  # batch size
@@ -347,7 +349,9 @@ def train_cli(preset:str=None,  # smoke (under a minute), quick (the default: CP
               out:str=None,  # run directory (default runs/<preset>-<model>-<time>)
               resume:store_true=False):  # continue the run in --out from its last checkpoint, with its own settings
     "Train InstaGAN (or a baseline) and print where its results figure and checkpoint are."
-    given = dict(preset=preset, data=data, model=model, ctx=False if no_ctx else None, one_step=one_step or None,
+    if one_step and sequential: raise OptionError("--one-step and --sequential contradict each other: choose one")
+    if sequential and ins_max is None and not resume: ins_max = TrainConfig.ins_max  # sequential steps need more instances than one step holds
+    given = dict(preset=preset, data=data, model=model, ctx=False if no_ctx else None, one_step=True if one_step else False if sequential else None,
                  ins_max=ins_max, ins_per=ins_per, size=size, bs=bs, epochs=epochs, iters=iters, lr_g=lr, lr_d=lr_d, norm=norm, image_norm=image_norm, ema=ema,
                  amp=None if amp in (None, 'none') else amp, channels_last=channels_last or None, seed=seed)
     given = {k: v for k, v in given.items() if v is not None}

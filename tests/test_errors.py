@@ -46,7 +46,7 @@ BAD_OPTIONS = [
     (['--size', '30'], 'multiples of 4'), (['--size', '4'], 'at least 8'),
     (['--lr=-1e-4'], '--lr must be a positive finite number'), (['--lr', '0'], '--lr must be a positive finite number'), (['--lr-d', 'nan'], '--lr-d must be a positive finite number'),
     (['--epoch', '3'], 'unrecognized arguments: --epoch 3'), (['--model', 'pix2pix'], 'instagan, cyclegan, cyclegan_seg'),
-    (['--resume'], '--resume needs --out'),
+    (['--resume'], '--resume needs --out'), (['--one-step', '--sequential'], '--one-step and --sequential contradict'),
 ]
 
 _MANY = r"""
@@ -172,3 +172,13 @@ def test_same_seed_same_run(tmp_path):
     other = tmp_path / 'other'
     assert run('train', '--preset', 'smoke', '--seed', 8, '--out', other).returncode == 0
     assert (other / 'losses.csv').read_text() != (outs[0] / 'losses.csv').read_text()
+
+def test_one_step_or_sequential(tmp_path):
+    "The quick preset trains one step on 2 instances; `--sequential` trains the full method on up to 4, 2 a step."
+    from instagan.runs import make_config
+    assert (make_config('quick').one_step, make_config('quick').ins_max) == (True, 2)
+    out = tmp_path / 'seq'
+    assert run('train', '--preset', 'smoke', '--sequential', '--epochs', 1, '--out', out).returncode == 0
+    saved = json.loads((out / 'config.json').read_text())
+    assert (saved['one_step'], saved['ins_max'], saved['ins_per']) == (False, 4, 2)
+    assert_error(run('train', '--out', out, '--resume', '--one-step'), 2, '--one-step True contradicts', 'one_step=False')

@@ -41,7 +41,7 @@ COMMANDS = {  # name: (module, function, summary); `instagan --help` prints the 
     'import-official': ('instagan.official', 'import_official_cli',
                         "Convert the official InstaGAN code's checkpoints (G_A, G_B, D_A, D_B) into a run directory for translate, eval and the widgets."),
     'train-masks': ('instagan.masks', 'train_masks_cli',
-                    'Train the pix2pix mask predictor (image -> union of its instance masks, footnote 4) and print its test union IoU.'),
+                    'Train the pix2pix mask predictor (image -> union of its instance masks, footnote 4, and instance embeddings) and print its test scores.'),
     'predict-masks': ('instagan.predicted_masks', 'predict_masks_cli',
                       'Predict instance masks for a folder of images and write images and masks in the folder layout (OUT, OUT_seg).'),
     'docs': ('instagan.docs', 'docs_cli',

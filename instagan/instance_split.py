@@ -25,8 +25,11 @@ def instances_from_union(u:Tensor, min_area:int|None=None, split:str='watershed'
     lab, n = ndimage.label(fg, structure=np.ones((3, 3), bool)) if split == 'components' else watershed_labels(fg, h)
     area = np.bincount(lab.ravel(), minlength=n + 1)[1:]
     keep = [k + 1 for k in np.argsort(-area, kind='stable') if area[k] >= min_area]
-    m = np.stack([lab == k for k in keep]) if keep else np.zeros((0, *fg.shape), bool)
-    return torch.from_numpy(m).float() * 2 - 1
+    return _as_masks([lab == k for k in keep], fg.shape)
+
+def _as_masks(groups:list, shape:tuple) -> Tensor:
+    "Boolean masks (each `shape` or flat) as one `(N, H, W)` tensor in [-1, 1]."
+    return torch.from_numpy(np.stack(groups).reshape(-1, *shape) if groups else np.zeros((0, *shape), bool)).float() * 2 - 1
 
 def default_min_area(h:int, w:int) -> int:
     "Smallest instance kept: 0.2% of the image, at least 4 pixels (8 pixels at 64x64)."
@@ -109,11 +112,9 @@ def instances_from_embedding(u:Tensor, e:Tensor, min_area:int|None=None, thr:flo
             centre = emb[near].mean(0)
         free &= ~near; groups.append(near)
     big = [g for g in groups if g.sum() >= min_area]
-    small = np.flatnonzero(np.any([g for g in groups if g.sum() < min_area], axis=0)) if len(big) < len(groups) else []
-    if big and len(small):   # fragments join the nearest instance centre
+    small = np.flatnonzero(fg.ravel() & ~np.any(big, axis=0)) if big else []   # the fragments' pixels
+    if len(small):   # join the nearest instance centre
         centres = np.stack([emb[g].mean(0) for g in big])
         nearest = np.linalg.norm(emb[small][:, None] - centres[None], axis=-1).argmin(1)
         for k, g in enumerate(big): g[small[nearest == k]] = True
-    big.sort(key=lambda g: -g.sum())
-    m = np.stack(big).reshape(-1, H, W) if big else np.zeros((0, H, W), bool)
-    return torch.from_numpy(m).float() * 2 - 1
+    return _as_masks(sorted(big, key=lambda g: -g.sum()), (H, W))

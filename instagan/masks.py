@@ -49,7 +49,10 @@ class UnionDataset(torch.utils.data.Dataset):
         if j not in self.cache:  # decoded once: PNG decoding would dominate a small model's step
             k, i = self.idx[j]; x, a = self.sets[k][i]
             u = a.max(0, keepdim=True).values if a.shape[0] else -torch.ones(1, *x.shape[-2:])
-            if self.labels: u = torch.cat([u, ((a > 0) * torch.arange(1, a.shape[0] + 1)[:, None, None]).amax(0, keepdim=True).float()])
+            if self.labels:   # instance k's pixels numbered k + 1 (a later instance wins where two overlap), 0 elsewhere
+                lab = torch.zeros_like(u)
+                for k in range(a.shape[0]): lab[0][a[k] > 0] = k + 1
+                u = torch.cat([u, lab])
             self.cache[j] = (x, u)
         x, u = self.cache[j]
         if self.flip and torch.rand(()) < 0.5: x, u = x.flip(-1), u.flip(-1)

@@ -31,20 +31,23 @@ def l1_set_loss(pred:Tensor, target:Tensor, valid:Tensor) -> Tensor:
     return total / n if n > 0 else total * 0.
 
 # %% ../nbs/04_losses.ipynb #e6c437ce
-def joint_l1(x:Tensor, a:Tensor, x_rec:Tensor, a_rec:Tensor, valid:Tensor) -> Tensor:
-    "The official code's L1: one mean over the image's 3 channels and the step's mask slots together (padding slots count 0)."
-    v = valid[..., None, None].to(a_rec.dtype)
+def joint_l1(x:Tensor, a:Tensor, x_rec:Tensor, a_rec:Tensor, valid:Tensor, n_slots:int|None=None) -> Tensor:
+    "The official code's L1: one mean over the image's 3 channels and `n_slots` mask channels (default: `a`'s slots)."
+    v = valid[..., None, None].to(a_rec.dtype)                  # padding slots add 0 to the sum
     total = (x_rec - x).abs().sum() + ((a_rec - a).abs() * v).sum()
-    return total / (x.shape[0] * (x.shape[1] + a.shape[1]) * x.shape[-2] * x.shape[-1])
+    k = a.shape[1] if n_slots is None else n_slots
+    return total / (x.shape[0] * (x.shape[1] + k) * x.shape[-2] * x.shape[-1])
 
-def cycle_loss(x:Tensor, a:Tensor, x_rec:Tensor, a_rec:Tensor, valid:Tensor, joint:bool=False) -> Tensor:
+def cycle_loss(x:Tensor, a:Tensor, x_rec:Tensor, a_rec:Tensor, valid:Tensor, joint:bool=False,
+               n_slots:int|None=None) -> Tensor:
     "Cycle loss (eq. 4): mean |x_rec - x| + L1 of the reconstructed masks over the valid slots (`joint`: `joint_l1`)."
-    if joint: return joint_l1(x, a, x_rec, a_rec, valid)
+    if joint: return joint_l1(x, a, x_rec, a_rec, valid, n_slots)
     return (x_rec - x).abs().mean() + l1_set_loss(a_rec, a, valid)
 
-def identity_loss(y:Tensor, b:Tensor, y_idt:Tensor, b_idt:Tensor, valid:Tensor, joint:bool=False) -> Tensor:
+def identity_loss(y:Tensor, b:Tensor, y_idt:Tensor, b_idt:Tensor, valid:Tensor, joint:bool=False,
+                  n_slots:int|None=None) -> Tensor:
     "Identity loss (eq. 5): `G_XY(y, b)` should return the target-domain sample (y, b) unchanged; same form as `cycle_loss`."
-    return cycle_loss(y, b, y_idt, b_idt, valid, joint)
+    return cycle_loss(y, b, y_idt, b_idt, valid, joint, n_slots)
 
 # %% ../nbs/04_losses.ipynb #3341dffd
 def _coverage(m:Tensor, valid:Tensor, hard:bool) -> Tensor:

@@ -215,6 +215,7 @@ class PatchDiscriminator(nn.Module):
 # %% ../nbs/03_models.ipynb #105f3ede
 class CycleGANGenerator(nn.Module):
     "CycleGAN baseline with InstaGAN's signature: translates the image only, masks pass through (`b = a`)."
+    mask_slots = 0  # mask channels it translates (its cycle and identity L1 are over the image alone, as CycleGAN's)
     def __init__(self, ngf:int=64, n_blocks:int=9, img_ch:int=3, norm:str='instance'):
         super().__init__()
         self.ngf, self.n_blocks, self.img_ch = ngf, n_blocks, img_ch
@@ -229,6 +230,7 @@ class CycleGANGenerator(nn.Module):
 
 class CycleGANSegGenerator(nn.Module):
     "CycleGAN+Seg baseline: translates [image; union of masks] as one 4-channel image; `b` is the union slot (B, 1, H, W)."
+    mask_slots = 1  # the union
     def __init__(self, ngf:int=64, n_blocks:int=9, img_ch:int=3, norm:str='instance'):
         super().__init__()
         self.ngf, self.n_blocks, self.img_ch = ngf, n_blocks, img_ch

@@ -12,11 +12,13 @@ from torch import Tensor
 from fastcore.script import call_parse, store_true
 from .models import SetGenerator, SetDiscriminator
 from .models import GANModels
+from .losses import LossWeights
 from .core import OptionError
 
 # %% auto #0
-__all__ = ['OFFICIAL_NETS', 'OFFICIAL_DRIVE', 'OFFICIAL_CHECKPOINTS', 'official_files', 'checkpoint_widths', 'convert_generator',
-           'convert_discriminator', 'key_table', 'import_official', 'fetch_official', 'import_official_cli']
+__all__ = ['OFFICIAL_NETS', 'OFFICIAL_TERMS', 'OFFICIAL_DRIVE', 'OFFICIAL_CHECKPOINTS', 'official_files', 'checkpoint_widths',
+           'convert_generator', 'convert_discriminator', 'key_table', 'import_official', 'official_models',
+           'official_batch', 'official_terms', 'fetch_official', 'import_official_cli']
 
 # %% ../nbs/11_official.ipynb #bd1ffb59
 OFFICIAL_NETS = {'G_A': 'G_AB', 'G_B': 'G_BA', 'D_A': 'D_B', 'D_B': 'D_A'}  # official name -> our InstaGAN attribute
@@ -138,6 +140,39 @@ def import_official(ckpt_dir:Path|str, out:Path|str, ngf:int|None=64, ndf:int|No
                 mapping=OFFICIAL_NETS, generators_only=generators_only, power_iterations_applied=1, **w)
     (out / 'official.json').write_text(json.dumps(prov, indent=1))
     return out
+
+# %% ../nbs/11_official.ipynb #104153fe
+OFFICIAL_TERMS = {'G_A': 'gan_AB', 'cyc_A': 'cyc_AB', 'idt_A': 'idt_AB', 'ctx_A': 'ctx_AB',   # official -> ours
+                  'G_B': 'gan_BA', 'cyc_B': 'cyc_BA', 'idt_B': 'idt_BA', 'ctx_B': 'ctx_BA',
+                  'D_A': 'D_B', 'D_B': 'D_A', 'G': 'G'}   # idt_A = |G_A(real B) - real B|: G_AB's identity
+
+def official_models(folder:Path|str, prefix:str='init') -> GANModels:
+    "Our `GANModels` holding the official networks `<prefix>_net_{G_A,G_B,D_A,D_B}.pth` of `folder` (training mode)."
+    folder, nets = Path(folder), {}
+    for off, ours in OFFICIAL_NETS.items():
+        sd = _load(folder / f'{prefix}_net_{off}.pth')
+        nets[ours] = convert_generator(sd, name=off) if off.startswith('G') else convert_discriminator(sd, 0, name=off)
+    w = checkpoint_widths(_load(folder / f'{prefix}_net_G_A.pth'), _load(folder / f'{prefix}_net_D_A.pth'))
+    model = GANModels('instagan', w['ngf'], w['n_blocks'], w['ndf'])
+    for k, net in nets.items(): setattr(model, k, net)
+    return model.train()
+
+# %% ../nbs/11_official.ipynb #acb10d8c
+def official_batch(inputs:dict) -> tuple:
+    "Our batch `(x_A, a_A, valid_A, x_B, a_B, valid_B)` from the official `set_input` dict (`A`, `A_segs`, `B`, `B_segs`)."
+    out = []
+    for side in ('A', 'B'):
+        segs = inputs[f'{side}_segs']
+        valid = (segs > 0).flatten(2).any(-1)              # the official code marks unused slots all -1
+        n = int(valid.sum(1).max())                        # each side padded to its own largest count, as our loader does
+        out += [inputs[side], segs[:, :n], valid[:, :n]]
+    return tuple(out)
+
+def official_terms(step_log:dict, weights:LossWeights) -> dict:
+    "One sub-step's loss terms of `train_step`, named and weighted as the official code logs them."
+    w = {'gan': weights.gan, 'cyc': weights.cyc, 'idt': weights.idt, 'ctx': weights.ctx, 'D': 1., 'G': 1.}
+    return {off: float(step_log[ours]) * w[ours.split('_')[0]] if ours in step_log else 0.
+            for off, ours in OFFICIAL_TERMS.items()}
 
 # %% ../nbs/11_official.ipynb #ec3f3e47
 OFFICIAL_DRIVE = 'https://drive.google.com/drive/folders/10TfnuqZ4tIVAQP23cgHxJQKuVeJusu85'

@@ -16,7 +16,7 @@ from .losses import lsgan_d_loss, lsgan_g_loss, cycle_loss, identity_loss, conte
 from .sequential import order_instances
 
 # %% auto #0
-__all__ = ['ImagePool', 'TrainOptions', 'matched_real', 'SequentialBatch', 'plain_updates', 'train_step']
+__all__ = ['ImagePool', 'TrainOptions', 'matched_real', 'l1_slots', 'SequentialBatch', 'plain_updates', 'train_step']
 
 # %% ../nbs/06_train_step.ipynb #31545335
 class ImagePool:
@@ -49,6 +49,7 @@ class TrainOptions:
     ctx: bool = True
     joint_l1: bool = True       # cycle and identity L1 as one mean over image and mask channels (the official code)
     real_masks: str = 'all'     # what real samples show D at step m: 'all' their masks, or 'matched': only as many as the fake has
+    ins_max: int|None = None    # the data's instances per sample: the mask channels of a one-step joint L1 (None: the batch's)
     weights: LossWeights = field(default_factory=LossWeights)
 
 def matched_real(a:Tensor, valid:Tensor, n:int) -> tuple[Tensor, Tensor]:
@@ -56,6 +57,13 @@ def matched_real(a:Tensor, valid:Tensor, n:int) -> tuple[Tensor, Tensor]:
     keep = valid & (torch.arange(valid.shape[1], device=valid.device) < n)
     return torch.where(keep[..., None, None], a, torch.full_like(a, -1.)), keep
 
+
+# %% ../nbs/06_train_step.ipynb #91fcb124
+def l1_slots(G:torch.nn.Module, opts:TrainOptions, n:int) -> int:
+    "Mask channels the joint L1 of `G`'s steps counts: as the official code pads them, never the batch's padding `n`."
+    fixed = getattr(G, 'mask_slots', None)             # CycleGAN: 0 (image only), CycleGAN+Seg: 1 (the union)
+    if fixed is not None: return fixed
+    return opts.ins_per or opts.ins_max or n            # sequential: ins_per; one step: ins_max (else the batch's n)
 
 # %% ../nbs/06_train_step.ipynb #6f2dca1f
 class SequentialBatch:
@@ -67,6 +75,7 @@ class SequentialBatch:
         aA, vA, _, per_AB = order_instances(model.G_AB, aA, vA, opts.ins_per, order, gen)
         aB, vB, _, per_BA = order_instances(model.G_BA, aB, vB, opts.ins_per, order, gen)
         self.ins_per = {'AB': per_AB, 'BA': per_BA}
+        self.l1_slots = {d: l1_slots(model.generator(d), opts, n) for d, n in (('AB', aA.shape[1]), ('BA', aB.shape[1]))}
         self.real = {'A': (xA, aA, vA), 'B': (xB, aB, vB)}
         self.cur = {'A': xA, 'B': xB}                                     # x_m of each side
         self.agg = {'AB': torch.full_like(aA, -1.), 'BA': torch.full_like(aB, -1.)}  # b'_{1:m-1}, detached
@@ -93,7 +102,8 @@ def generator_losses(self:SequentialBatch, m:int) -> tuple[Tensor, dict, dict]:
             _, at, vt, active_t = self.group(tgt, m)
             if active_t is not None:
                 xt = self.cur[tgt][active_t]; y_idt, b_idt = G(xt, at[active_t], vt[active_t])
-                step_terms['idt'] = identity_loss(xt, at[active_t], y_idt, b_idt, vt[active_t], joint=opts.joint_l1)
+                step_terms['idt'] = identity_loss(xt, at[active_t], y_idt, b_idt, vt[active_t], opts.joint_l1,
+                                                   self.l1_slots[tgt + src])
         i0, am, vm, active = self.group(src, m)
         if active is not None:
             x = self.cur[src][active]; a, v = am[active], vm[active]
@@ -102,7 +112,7 @@ def generator_losses(self:SequentialBatch, m:int) -> tuple[Tensor, dict, dict]:
             agg[:, i0:i0 + a.shape[1]], agg_v[:, i0:i0 + a.shape[1]] = b, v   # b'_{1:m}
             step_terms['gan'] = lsgan_g_loss(D(y, agg, agg_v))                 # GAN term on the aggregate
             y_rec, b_rec = G_back(y, b, v)
-            step_terms['cyc'] = cycle_loss(x, a, y_rec, b_rec, v, joint=opts.joint_l1)
+            step_terms['cyc'] = cycle_loss(x, a, y_rec, b_rec, v, opts.joint_l1, self.l1_slots[d])
             if opts.ctx and opts.weights.ctx: step_terms['ctx'] = context_loss(x, y, a, v, b, v)
             fakes[d] = (active, i0, y, b, v, agg, agg_v)
         total = total + total_loss(step_terms, opts.weights)                   # gan + λ_cyc cyc + λ_idt idt + λ_ctx ctx

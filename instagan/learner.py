@@ -4,7 +4,8 @@
 
 # %% ../nbs/07_learner.ipynb #c77376eb
 from __future__ import annotations
-import os, math, errno, ctypes, sys
+import os, math, errno, ctypes, sys, random
+import numpy as np
 from pathlib import Path
 import torch
 import torch.distributed as dist
@@ -25,7 +26,8 @@ from .train_step import ImagePool, TrainOptions, SequentialBatch, train_step
 # %% auto #0
 __all__ = ['GENERATOR_NAMES', 'adam', 'adam_state', 'reuse_freed_memory', 'TrainingDiverged', 'InstaGANLearner', 'LossTerm',
            'loss_term_names', 'SkipValidation', 'TermsLogger', 'HistoryLogger', 'atomic_save', 'previous_checkpoint',
-           'Checkpoint', 'checkpoint_state', 'read_checkpoint', 'load_checkpoint', 'SampleFigures', 'GeneratorEMA']
+           'rng_state', 'restore_rng', 'Checkpoint', 'checkpoint_state', 'read_checkpoint', 'load_checkpoint',
+           'SampleFigures', 'GeneratorEMA']
 
 # %% ../nbs/07_learner.ipynb #a2b05ea8
 def adam(params, lr:float=2e-4, **kwargs) -> OptimWrapper:
@@ -280,6 +282,31 @@ def previous_checkpoint(path:Path|str) -> Path:
     "Where the checkpoint before `path` is kept (`checkpoint.pth` -> `checkpoint.prev.pth`)."
     path = Path(path); return path.with_name(path.stem + '.prev' + path.suffix)
 
+# %% ../nbs/07_learner.ipynb #ce9ce4e4
+def _random_sources(learn) -> dict:
+    "The `random.Random` streams of a training epoch: the loader's shuffling, the A-B pairing, each image pool."
+    dl = learn.dls.train
+    out = {'loader': getattr(dl, 'rng', None), 'pairing': getattr(getattr(dl, 'dataset', None), 'rng', None)}
+    return {**out, **{f'pool_{k}': p.rng for k, p in learn.pools.items()}}
+
+def rng_state(learn) -> dict:
+    "Every random stream the next epoch draws from, in plain containers: restored on resume, the run goes on bit for bit."
+    np_state = np.random.get_state()
+    return {'torch': torch.get_rng_state(), 'python': random.getstate(),
+            'numpy': (np_state[0], torch.from_numpy(np_state[1].astype(np.int64)), *np_state[2:]),
+            'queue': list(getattr(learn.dls.train, '_queue', [])),
+            **({'cuda': torch.cuda.get_rng_state_all()} if torch.cuda.is_available() else {}),
+            **{k: r.getstate() for k, r in _random_sources(learn).items() if r is not None}}
+
+def restore_rng(learn, state:dict):
+    "Put back the random streams saved by `rng_state`."
+    torch.set_rng_state(state['torch']); random.setstate(state['python'])
+    np.random.set_state((state['numpy'][0], state['numpy'][1].numpy().astype(np.uint32), *state['numpy'][2:]))
+    if 'cuda' in state and torch.cuda.is_available(): torch.cuda.set_rng_state_all(state['cuda'])
+    if learn.dls.train is not None: learn.dls.train._queue = list(state['queue'])  # `PartialEpochDL`'s permutation left
+    for k, r in _random_sources(learn).items():
+        if r is not None and k in state: r.setstate(state[k])
+
 # %% ../nbs/07_learner.ipynb #b0f3544c
 class Checkpoint(Callback):
     "After every epoch, write models, both optimisers, image pools, epoch and config atomically to `path`, keeping the one before."
@@ -301,6 +328,7 @@ def checkpoint_state(learn:InstaGANLearner, epoch:int, config:dict|None=None) ->
     return {'model': learn.model.state_dict(), 'opt_g': _plain(learn.opt.state_dict()), 'opt_d': _plain(learn.opt_d.state_dict()),
             'pools': {k: p.state_dict() for k, p in learn.pools.items()}, 'epoch': epoch, 'config': config or {},
             **getattr(learn, 'progress_state', {}),  # iterations and seconds trained so far (`FittedSchedule`)
+            'rng': rng_state(learn),  # the random streams, so a resume continues bit for bit
             **({'ema': learn.ema.state_dict()} if getattr(learn, 'ema', None) else {})}  # `GeneratorEMA`'s averages
 
 # %% ../nbs/07_learner.ipynb #0378c99c
@@ -331,6 +359,7 @@ def load_checkpoint(learn:InstaGANLearner, path:Path|str) -> int:
     for k, p in learn.pools.items(): p.load_state_dict(ck['pools'][k])
     learn.progress_state = {'iters': ck.get('iters', 0), 'elapsed_s': ck.get('elapsed_s', 0.)}
     learn.ema_state = ck.get('ema')  # `GeneratorEMA` continues its averages from here
+    if 'rng' in ck: restore_rng(learn, ck['rng'])  # checkpoints from before it continue with fresh streams
     return ck['epoch']
 
 # %% ../nbs/07_learner.ipynb #55d8a3ae

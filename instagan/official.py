@@ -141,7 +141,7 @@ def import_official(ckpt_dir:Path|str, out:Path|str, ngf:int|None=64, ndf:int|No
     (out / 'official.json').write_text(json.dumps(prov, indent=1))
     return out
 
-# %% ../nbs/11_official.ipynb #104153fe
+# %% ../nbs/11_official.ipynb #a116b8e9
 OFFICIAL_TERMS = {'G_A': 'gan_AB', 'cyc_A': 'cyc_AB', 'idt_A': 'idt_AB', 'ctx_A': 'ctx_AB',   # official -> ours
                   'G_B': 'gan_BA', 'cyc_B': 'cyc_BA', 'idt_B': 'idt_BA', 'ctx_B': 'ctx_BA',
                   'D_A': 'D_B', 'D_B': 'D_A', 'G': 'G'}   # idt_A = |G_A(real B) - real B|: G_AB's identity
@@ -157,7 +157,7 @@ def official_models(folder:Path|str, prefix:str='init') -> GANModels:
     for k, net in nets.items(): setattr(model, k, net)
     return model.train()
 
-# %% ../nbs/11_official.ipynb #acb10d8c
+# %% ../nbs/11_official.ipynb #3294aa52
 def official_batch(inputs:dict) -> tuple:
     "Our batch `(x_A, a_A, valid_A, x_B, a_B, valid_B)` from the official `set_input` dict (`A`, `A_segs`, `B`, `B_segs`)."
     out = []

@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_runs.ipynb #95ef7893
 from __future__ import annotations
-import json, os, time, contextlib, random
+import json, os, sys, time, contextlib, random
 from dataclasses import dataclass, asdict, fields, replace
 from pathlib import Path
 import numpy as np
@@ -13,24 +13,25 @@ import torch.distributed as dist
 import matplotlib.pyplot as plt
 from fastcore.script import call_parse, store_true
 from .core import InstaganError, OptionError, check_positive, resolve_device, epoch_lines
-from fastai.callback.core import CancelFitException
+from fastai.callback.core import Callback, CancelFitException
 from fastai.callback.schedule import ParamScheduler, SchedNo, SchedLin, combine_scheds
 from .data import instagan_dls, data_root, fixed_samples
 from .data_check import check_data
 from .models import GANModels, model_presets, MODEL_NAMES, NORMS, count_params
 from .sequential import translator, show_translations
 from .train_step import TrainOptions
-from .learner import (InstaGANLearner, LossTerm, loss_term_names, SkipValidation, TermsLogger, HistoryLogger, SampleFigures, GeneratorEMA,
-                              Checkpoint, atomic_save, previous_checkpoint, checkpoint_state,
-                              read_checkpoint, load_checkpoint)
+from .learner import (InstaGANLearner, LossTerm, loss_term_names, SkipValidation, TermsLogger, HistoryLogger,
+                              SampleFigures, GeneratorEMA, Checkpoint, atomic_save, previous_checkpoint, read_checkpoint,
+                              load_checkpoint)
 from .metrics import evaluate, write_metrics
 
 # %% auto #0
 __all__ = ['PRESETS', 'OPTION_NAMES', 'TrainConfig', 'config_from_dict', 'make_config', 'option_flag', 'check_config',
-           'flat_then_linear', 'FittedSchedule', 'prepare_data', 'rank', 'init_distributed', 'distributed_dl',
-           'seed_everything', 'build_learner', 'train', 'Run', 'load_run', 'train_cli', 'plot_losses']
+           'flat_then_linear', 'TimeBudget', 'prepare_data', 'rank', 'init_distributed', 'distributed_dl',
+           'seed_everything', 'build_learner', 'read_config', 'run_lock', 'check_run_folder', 'resume_mode', 'train',
+           'run_weights', 'Run', 'load_run', 'cli_config', 'report_run', 'train_cli', 'plot_losses']
 
-# %% ../nbs/09_runs.ipynb #f0082bba
+# %% ../nbs/09_runs.ipynb #86c3922f
 @dataclass
 class TrainConfig:
     "Everything a run needs; saved as `config.json` in the run directory."
@@ -53,19 +54,21 @@ class TrainConfig:
     lr_d: float = 2e-4            # the official code's (the paper's appendix says 1e-4)
     pool_size: int = 50
     random_order: bool = False
-    norm: str = 'instance'        # normalisation in G and D: 'instance' (paper, official default) or 'batch' (sees colour; see the lever table)
-    image_norm: str|None = None   # normalisation of G's image path when it differs from `norm` ('layer': sees colour; the quick preset's)
+    norm: str = 'instance'        # normalisation in G and D: 'instance' (paper, official), 'batch', 'layer' or 'none'
+    image_norm: str|None = None   # normalisation of G's image path when it differs from `norm` ('layer': the quick preset's)
     init: str = 'normal'          # generator initialisation: 'normal' N(0, 0.02) (official code) or 'default' (torch's)
     joint_l1: bool = True         # cycle/identity L1 as one mean over image and mask channels (official code)
     real_masks: str = 'all'       # real samples shown to D at step m: 'all' their masks or 'matched' (as many as the fake)
+    train_steps: int|None = None  # train only the first k sequential steps of each batch (None: all; an ablation's switch)
     ema: float = 0.               # decay of the generators' weight averages (`GeneratorEMA`, notebook 07); 0: none
     amp: str|None = None
     channels_last: bool = False
     device: str = 'auto'
-    seed: int = 0
+    seed: int = 0                 # training seed: initial weights, batch order, augmentations, pools
+    data_seed: int = 0            # the synthetic benchmark's seed: one data set for every training seed, so seeds pair
     synthetic_train: int = 1000   # scenes per domain when the synthetic set is generated
     synthetic_max_instances: int = 4
-    time_budget: float|None = None  # minutes; the lr schedule is fitted to it (`FittedSchedule`), so it still ends at 0
+    time_budget: float|None = None  # minutes: a guard that stops training early (with a warning); never the plan
     out: str|None = None
 
     @property
@@ -73,11 +76,12 @@ class TrainConfig:
         "Instances per sequential step in training and translation: `ins_per`, or None (all in one step) for a one-step run."
         return None if self.one_step else self.ins_per
 
+# %% ../nbs/09_runs.ipynb #072a7fa8
 _TRAINING = {  # what a preset sets beyond its network widths, which `model_presets` (notebook 03) holds
     'smoke': dict(size=32, bs=2, epochs=2, iters=3, synthetic_train=12, synthetic_max_instances=3, ins_max=3),
-    'quick': dict(size=64, bs=4, epochs=10, iters=70, amp='bf16', time_budget=8.5, image_norm='layer', ema=0.99,
-                  one_step=True, ins_max=2),  # the lever table; `--sequential` trains the full method
-    'paper': dict(size=256, load_size=286, bs=4, epochs=400, iters=None, synthetic_max_instances=8, amp='bf16'),  # bf16: GPU and AMX CPUs
+    'quick': dict(size=64, bs=4, epochs=10, iters=60, amp='bf16', time_budget=9., image_norm='layer', ema=0.99,
+                  one_step=True, ins_max=2),  # 600 iterations; `--sequential` trains the full method
+    'paper': dict(size=256, load_size=286, bs=4, epochs=400, iters=None, synthetic_max_instances=8, amp='bf16'),
 }
 PRESETS = {k: {**v, **model_presets[k]} for k, v in _TRAINING.items()}
 
@@ -88,78 +92,73 @@ def config_from_dict(d:dict) -> TrainConfig:
 def make_config(preset:str='quick', **overrides) -> TrainConfig:
     "The `preset`'s configuration with `overrides` (None values are ignored)."
     if preset not in PRESETS: raise OptionError(f"unknown --preset {preset!r}; choose one of {', '.join(PRESETS)}")
-    names = {f.name for f in fields(TrainConfig)}
-    bad = set(overrides) - names
+    bad = set(overrides) - {f.name for f in fields(TrainConfig)}
     if bad: raise ValueError(f"unknown settings {sorted(bad)}")
     cfg = TrainConfig(preset=preset, **PRESETS[preset])
     return check_config(replace(cfg, **{k: v for k, v in overrides.items() if v is not None}))
 
-OPTION_NAMES = {'lr_g': '--lr', 'lr_d': '--lr-d', 'bs': '--bs', 'epochs': '--epochs', 'iters': '--iters', 'ins_per': '--ins-per',
-                'ins_max': '--ins-max', 'size': '--size', 'time_budget': 'time_budget', 'pool_size': 'pool_size'}
+# %% ../nbs/09_runs.ipynb #b2dd4141
+OPTION_NAMES = {'lr_g': '--lr', 'lr_d': '--lr-d'}  # every other field `f` is the flag `--f` with dashes
 
 def option_flag(key:str) -> str:
     "The command-line flag of `TrainConfig` field `key` (`lr_g` -> `--lr`, `ins_per` -> `--ins-per`)."
     return OPTION_NAMES.get(key, '--' + key.replace('_', '-'))
 
+def _one_of(cfg:TrainConfig, key:str, allowed:tuple):
+    if getattr(cfg, key) not in allowed:
+        names = [str(a) for a in allowed if a is not None]
+        raise OptionError(f"{option_flag(key)} must be {', '.join(names[:-1])} or {names[-1]}, got {getattr(cfg, key)!r}")
+
 def check_config(cfg:TrainConfig) -> TrainConfig:
     "Raise an `OptionError` naming the option of the first value of `cfg` that cannot work, before any work starts."
     if cfg.model not in MODEL_NAMES: raise OptionError(f"unknown --model {cfg.model!r}; choose one of {', '.join(MODEL_NAMES)}")
-    for k in ('bs', 'epochs', 'ins_per', 'ins_max'): check_positive(OPTION_NAMES[k], getattr(cfg, k))
-    if cfg.iters is not None: check_positive('--iters', cfg.iters)
-    for k in ('lr_g', 'lr_d'): check_positive(OPTION_NAMES[k], getattr(cfg, k), integer=False)
-    if cfg.time_budget is not None: check_positive('time_budget', cfg.time_budget, integer=False)
+    for k in ('bs', 'epochs', 'ins_per', 'ins_max', 'ngf', 'n_blocks', 'ndf', 'synthetic_train', 'synthetic_max_instances'):
+        check_positive(option_flag(k), getattr(cfg, k))
+    for k in ('iters', 'train_steps'):
+        if getattr(cfg, k) is not None: check_positive(option_flag(k), getattr(cfg, k))
+    for k in ('lr_g', 'lr_d'): check_positive(option_flag(k), getattr(cfg, k), integer=False)
+    if cfg.time_budget is not None: check_positive('--time-budget', cfg.time_budget, integer=False)
     if cfg.size < 8 or cfg.size % 4:
         raise OptionError(f"--size {cfg.size}: image sizes must be multiples of 4 (the generator halves them twice) and at least 8")
+    if cfg.pool_size < 0: raise OptionError(f"--pool-size must be 0 or more, got {cfg.pool_size}")
+    if cfg.seed < 0 or cfg.data_seed < 0: raise OptionError(f"--seed and --data-seed must be 0 or more, got {cfg.seed}, {cfg.data_seed}")
     if cfg.amp not in (None, 'bf16', 'fp16'): raise OptionError(f"--amp must be bf16, fp16 or none, got {cfg.amp!r}")
-    if cfg.pool_size < 0: raise OptionError(f"pool_size must be 0 or more, got {cfg.pool_size}")
-    for k in ('norm', 'image_norm'):
-        if getattr(cfg, k) not in NORMS + ((None,) if k == 'image_norm' else ()):
-            raise OptionError(f"{option_flag(k)} must be {', '.join(NORMS[:-1])} or {NORMS[-1]}, got {getattr(cfg, k)!r}")
-    if cfg.init not in ('normal', 'default'): raise OptionError(f"init must be 'normal' or 'default', got {cfg.init!r}")
-    if cfg.real_masks not in ('all', 'matched'): raise OptionError(f"real_masks must be 'all' or 'matched', got {cfg.real_masks!r}")
+    for key, allowed in (('norm', NORMS), ('image_norm', NORMS + (None,)), ('init', ('normal', 'default')),
+                         ('real_masks', ('all', 'matched'))):
+        _one_of(cfg, key, allowed)
     if not 0 <= cfg.ema < 1: raise OptionError(f"--ema must be at least 0 (0: no averaging) and below 1, e.g. 0.99; got {cfg.ema}")
     return cfg
 
-# %% ../nbs/09_runs.ipynb #9ebc4114
+# %% ../nbs/09_runs.ipynb #e4e2690b
 def flat_then_linear(lr:float, pct_flat:float=0.5) -> dict:
     "fastai schedule dict: `lr` for the first `pct_flat` of training, then linear decay to 0."
     return {'lr': combine_scheds([pct_flat, 1 - pct_flat], [SchedNo(lr, lr), SchedLin(lr, 0.)])}
 
-class FittedSchedule(ParamScheduler):
-    "fastai's `ParamScheduler` at the larger of the iteration and the time-budget fraction: the lr reaches 0 when either runs out."
-    def __init__(self, scheds:dict, minutes:float|None=None, elapsed:float=0., iters:int=0):
-        "`elapsed` seconds and `iters` iterations were already trained (a resumed run)."
-        super().__init__(scheds); self.minutes, self.elapsed0, self.iters0 = minutes, elapsed, iters
-        self.stopped_early = False
-    def before_fit(self):
-        super().before_fit(); self.t0, self.iters, self.spent = time.perf_counter(), self.iters0, False
+class TimeBudget(Callback):
+    "A guard, not a plan: stop training (the caller warns) when the next iteration would end past `minutes` of this process."
+    def __init__(self, minutes:float|None, iters:int=0):
+        "`iters`: iterations the run trained before (a resumed run), so `progress_state` counts from its start."
+        self.minutes, self.iters0, self.stopped_early = minutes, iters, False
+    def before_fit(self): self.t0, self.iters, self.spent = time.perf_counter(), self.iters0, False
     @property
-    def elapsed(self) -> float: return self.elapsed0 + time.perf_counter() - self.t0
-    def progress(self) -> float:
-        "Fraction of training done: by iterations, or by the time budget when that is further along."
-        p = self.pct_train
-        if self.minutes: p = max(p, self.elapsed / (60 * self.minutes))
-        return min(p, 1.)
+    def elapsed(self) -> float: return time.perf_counter() - self.t0
     def before_batch(self):
-        if not self.training: return
-        if self.spent:  # raised here, not after the last batch, so every callback saw that batch to its end
+        if self.training and self.spent:  # raised here, not after the last batch, so every callback saw that batch to its end
             self.stopped_early = True
-            print(f"time budget of {self.minutes} min spent after {self.iters} iterations: the learning rate has reached 0, stopping")
             raise CancelFitException()
-        self._update_val(self.progress())
     def after_batch(self):
         if not self.training: return
-        super().after_batch(); self.iters += 1
-        self.learn.progress_state = {'iters': self.iters, 'elapsed_s': self.elapsed}
-        per_iter = (self.elapsed - self.elapsed0) / max(self.iters - self.iters0, 1)
+        self.iters += 1
+        self.learn.progress_state = {'iters': self.iters}
+        per_iter = self.elapsed / (self.iters - self.iters0)
         self.spent = bool(self.minutes) and self.elapsed + per_iter > 60 * self.minutes  # the next batch would end past it
 
-# %% ../nbs/09_runs.ipynb #6d8b9e20
+# %% ../nbs/09_runs.ipynb #8b925fce
 def prepare_data(cfg:TrainConfig, out:Path) -> Path:
-    "The data root of `cfg`: its `--data` folder, or the synthetic benchmark (generated under `data/` if missing)."
+    "The data root of `cfg`: its `--data` folder, or the synthetic benchmark of `data_seed` (generated under `data/` if missing)."
     smoke = cfg.preset == 'smoke'
     return data_root(cfg.data, out, smoke, n_train=cfg.synthetic_train, n_test=4 if smoke else 100, size=cfg.size,
-                     max_instances=cfg.synthetic_max_instances, seed=cfg.seed)
+                     max_instances=cfg.synthetic_max_instances, seed=cfg.data_seed)
 
 def rank() -> int:
     "This process's rank (0 when not distributed)."
@@ -167,11 +166,13 @@ def rank() -> int:
 
 def init_distributed(device:str='auto') -> torch.device:
     "Join the process group that `torchrun`/`accelerate launch` set up (WORLD_SIZE > 1); returns this process's device."
-    world = int(os.environ.get('WORLD_SIZE', 1)); dev = resolve_device(device)
+    world = int(os.environ.get('WORLD_SIZE', 1))
+    dev = resolve_device(device)
     if world > 1 and not dist.is_initialized():
         dist.init_process_group('nccl' if dev.type == 'cuda' else 'gloo')
     if world > 1 and dev.type == 'cuda':
-        dev = torch.device('cuda', int(os.environ.get('LOCAL_RANK', 0))); torch.cuda.set_device(dev)
+        dev = torch.device('cuda', int(os.environ.get('LOCAL_RANK', 0)))
+        torch.cuda.set_device(dev)
     return dev
 
 def distributed_dl(dl):
@@ -180,13 +181,17 @@ def distributed_dl(dl):
     class _DL(DistributedDL):
         def _broadcast(self, t, rank):  # fastai moves the indices to CUDA unconditionally; gloo needs them on the CPU
             t = torch.tensor(t, dtype=torch.long, device='cuda' if dist.get_backend() == 'nccl' else 'cpu')
-            dist.broadcast(t, rank); return t.cpu().tolist()
+            dist.broadcast(t, rank)
+            return t.cpu().tolist()
     return _DL(dl)
 
 def seed_everything(seed:int):
     "Seed Python's `random` (fastai's shuffling draws from it), numpy and torch (weights, augmentations)."
-    random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
 
+# %% ../nbs/09_runs.ipynb #76ab0d87
 def build_learner(cfg:TrainConfig, out:Path, root:Path, resume:bool=False) -> InstaGANLearner:
     "The learner of a run: data loaders, networks, optimisers and all callbacks, as `cfg` says."
     dev = init_distributed(cfg.device)  # a no-op unless launched by torchrun / accelerate launch
@@ -196,122 +201,220 @@ def build_learner(cfg:TrainConfig, out:Path, root:Path, resume:bool=False) -> In
     if dist.is_initialized(): dls.loaders[0] = distributed_dl(dls.train)
     model = GANModels(cfg.model, cfg.ngf, cfg.n_blocks, cfg.ndf, norm=cfg.norm, init=cfg.init, image_norm=cfg.image_norm).to(dev)
     if cfg.channels_last: model = model.to(memory_format=torch.channels_last)
+    torch.manual_seed(cfg.seed + 1_000_003)  # crops and flips draw from here, whatever the networks' initialisation drew
     opts = TrainOptions(ins_per=cfg.step_ins_per, random_order=cfg.random_order, ctx=cfg.ctx, joint_l1=cfg.joint_l1,
-                        real_masks=cfg.real_masks)
+                        real_masks=cfg.real_masks, ins_max=cfg.ins_max,
+                        steps=cfg.train_steps)
     cbs = [SkipValidation()] + ([GeneratorEMA(cfg.ema)] if cfg.ema else [])
     if rank() == 0:  # one process writes the run's files
         cbs += [TermsLogger(out / 'losses.csv', resume), HistoryLogger('history.csv', append=resume),
-                SampleFigures(out / 'samples', fixed_samples(root, cfg.size), cfg.step_ins_per), Checkpoint(out / 'checkpoint.pth', asdict(cfg))]
-    learn = InstaGANLearner(dls, model, opts, cfg.lr_g, cfg.lr_d, cfg.pool_size, cfg.amp, cfg.channels_last, cfg.seed, path=out,
-                            metrics=[LossTerm(k) for k in loss_term_names(cfg.model, cfg.ctx)], cbs=cbs)
+                SampleFigures(out / 'samples', fixed_samples(root, cfg.size), cfg.step_ins_per),
+                Checkpoint(out / 'checkpoint.pth', asdict(cfg))]
+    learn = InstaGANLearner(dls, model, opts, cfg.lr_g, cfg.lr_d, cfg.pool_size, cfg.amp, cfg.channels_last, cfg.seed,
+                            path=out, metrics=[LossTerm(k) for k in loss_term_names(cfg.model, cfg.ctx)], cbs=cbs)
     if rank() > 0: learn.remove_cb(learn.progress)
     return learn
 
-# %% ../nbs/09_runs.ipynb #e38431a9
-def train(cfg:TrainConfig, resume:bool=False, quiet:bool=False) -> Path:
-    "Train a run as `cfg` says (resuming its checkpoint if `resume`); returns the run directory."
-    check_config(cfg)
-    out = Path(cfg.out or f"runs/{cfg.preset}-{cfg.model}-{time.strftime('%Y%m%d-%H%M%S')}")
+# %% ../nbs/09_runs.ipynb #bcb0332d
+_RUN_KEYS = ('model', 'ngf', 'n_blocks', 'ndf')  # what building a run's networks needs; other settings have defaults
+
+def read_config(path:Path|str) -> dict:
+    "A run's `config.json`, or an `InstaganError` naming it: unreadable, not JSON, lacking settings, or a value that cannot work."
+    path = Path(path)
+    if not path.exists(): raise FileNotFoundError(f"{path.parent} is not a run directory (no config.json)")
+    try: d = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise InstaganError(f"{path} is not valid JSON ({e}): restore it, or train a new run with another --out") from None
+    if not isinstance(d, dict): raise InstaganError(f"{path} does not hold a run's settings (a JSON object)")
+    missing = [k for k in _RUN_KEYS if k not in d]
+    if missing: raise InstaganError(f"{path} lacks the run settings {', '.join(missing)}: restore it, or train a new run")
+    try: check_config(config_from_dict(d))
+    except (OptionError, TypeError, ValueError) as e: raise InstaganError(f"{path} holds a setting that cannot work: {e}") from None
+    return d
+
+@contextlib.contextmanager
+def run_lock(out:Path):
+    "Hold `out/.lock` while this process trains into `out`; a second process is refused (the OS drops the lock with its holder)."
+    out.mkdir(parents=True, exist_ok=True)
+    try: import fcntl
+    except ImportError:               # no advisory locks here (Windows): unguarded
+        yield
+        return
+    with open(out / '.lock', 'a+') as f:
+        try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            pid = f.read().strip()
+            raise InstaganError(f"{out} is in use: another process{f' (pid {pid})' if pid else ''} is training into it "
+                                "(wait for it to finish, or choose another --out)") from None
+        f.seek(0)
+        f.truncate()
+        f.write(str(os.getpid()))
+        f.flush()
+        yield
+
+# %% ../nbs/09_runs.ipynb #b985295b
+_SAVED_SETTINGS = ('model', 'ctx', 'one_step', 'ins_max', 'ins_per', 'size', 'bs', 'iters', 'ngf', 'n_blocks', 'ndf', 'lr_g',
+                   'lr_d', 'amp', 'seed', 'data_seed', 'data', 'norm', 'image_norm', 'init', 'joint_l1', 'real_masks', 'ema',
+                   'train_steps')
+
+def check_run_folder(out:Path):
+    "Refuse an `--out` that is a file, or a folder holding anything but a run (a command never writes into another's files)."
+    if out.exists() and not out.is_dir(): raise FileExistsError(f"--out {out} is a file, not a run directory")
+    others = sorted(p.name for p in out.iterdir() if p.name not in ('.lock', 'train.log')) if out.is_dir() else []  # (the ablation's log)
+    if others and not (out / 'config.json').exists():
+        raise FileExistsError(f"--out {out} holds files that are not a run's (e.g. {others[0]}): choose another --out")
+
+def resume_mode(cfg:TrainConfig, out:Path, resume:bool) -> bool|None:
+    "Whether `train` resumes `out` (None: a finished run, left as it is); refuses a folder that is not a run's, or a clash."
+    check_run_folder(out)
     ck = out / 'checkpoint.pth'
     has_ck = ck.exists() or previous_checkpoint(ck).exists()
     if has_ck and not resume:
         raise FileExistsError(f"{out} already holds a run; pass --resume to continue it or choose another --out")
-    if resume and not has_ck:
-        print(f"--resume: {out} holds no checkpoint yet, so the run starts from scratch"); resume = False
-    cfg = replace(cfg, out=str(out))
-    if resume:
-        saved = config_from_dict(json.loads((out / 'config.json').read_text()))
-        clash = [k for k in ('model', 'ctx', 'one_step', 'ins_max', 'ins_per', 'size', 'bs', 'iters', 'ngf', 'n_blocks', 'ndf',
-                             'lr_g', 'lr_d', 'amp', 'seed', 'data', 'norm', 'image_norm', 'init', 'joint_l1', 'real_masks', 'ema') if getattr(cfg, k) != getattr(saved, k)]
-        if clash: raise OptionError(f"--resume: {', '.join(f'{option_flag(k)} {getattr(cfg, k)}' for k in clash)} contradicts the run's "
-                                    f"saved {', '.join(f'{k}={getattr(saved, k)}' for k in clash)} in {out / 'config.json'} "
-                                    "(drop the option to continue the run as it was, or train a new run with another --out)")
-        if (out / 'summary.json').exists() and cfg.epochs <= saved.epochs:
-            print(f"{out} is a finished run ({saved.epochs} epochs): nothing to do (--epochs N with a larger N trains it further)")
-            return out
-    out.mkdir(parents=True, exist_ok=True)
-    init_distributed(cfg.device)
+    if resume and not has_ck: print(f"--resume: {out} holds no checkpoint yet, so the run starts from scratch")
+    if not (resume and has_ck): return False
+    saved = config_from_dict(read_config(out / 'config.json'))
+    clash = [k for k in _SAVED_SETTINGS if getattr(cfg, k) != getattr(saved, k)]
+    if clash: raise OptionError(f"--resume: {', '.join(f'{option_flag(k)} {getattr(cfg, k)}' for k in clash)} contradicts the "
+                                f"run's saved {', '.join(f'{k}={getattr(saved, k)}' for k in clash)} in {out / 'config.json'} "
+                                "(drop the option to continue the run as it was, or train a new run with another --out)")
+    summary = out / 'summary.json'
+    stopped = summary.exists() and json.loads(summary.read_text()).get('stopped_by_budget', False)
+    if summary.exists() and not stopped and cfg.epochs <= saved.epochs:
+        print(f"{out} is a finished run ({saved.epochs} epochs): nothing to do (--epochs N with a larger N trains it further)")
+        return None
+    return True
+
+# %% ../nbs/09_runs.ipynb #eef2393f
+def _prepare_run(cfg:TrainConfig, out:Path, quiet:bool) -> Path:
+    "The data root, checked (rank 0 makes and checks the data and writes `config.json`; the others wait, then find it)."
     if rank() == 0:
         root = prepare_data(cfg, out)
         report = check_data(root)  # every image and mask once, before the first epoch
         if not quiet or not report.ok: print(report.summary())
-        if not report.ok: raise InstaganError(f"{len(report.problems)} problem(s) in the data {root}, the first: {report.problems[0]} "
-                                              f"(`instagan data check {root}` lists them)")
+        if not report.ok: raise InstaganError(f"{len(report.problems)} problem(s) in the data {root}, the first: "
+                                              f"{report.problems[0]} (`instagan data check {root}` lists them)")
         (out / 'config.json').write_text(json.dumps({**asdict(cfg), 'data_root': str(Path(root).resolve())}, indent=1))
-    if dist.is_initialized(): dist.barrier()  # the other processes wait for the data, then find it ready
-    if rank() > 0: root = prepare_data(cfg, out)
-    learn = build_learner(cfg, out, root, resume)
-    start = 0
-    if resume: start = load_checkpoint(learn, ck) + 1
-    learn.resume_epoch = start
-    done = getattr(learn, 'progress_state', {})
-    if resume and cfg.time_budget and done.get('elapsed_s', 0.) >= 60 * cfg.time_budget:  # it would train one batch at lr 0
-        raise OptionError(f"--resume: {out} has spent its {cfg.time_budget:g}-minute time budget ({done.get('iters', 0)} iterations), "
-                          "so its learning rate has already decayed to 0 and there is nothing left to train; start a new run with another --out")
-    sched = FittedSchedule(flat_then_linear(cfg.lr_g), cfg.time_budget, done.get('elapsed_s', 0.), done.get('iters', 0))
-    t0 = time.perf_counter()
-    with (learn.no_bar() if quiet else epoch_lines(learn)): learn.fit(cfg.epochs, lr=cfg.lr_g, cbs=sched, start_epoch=start)
-    wall = time.perf_counter() - t0
-    if sched.stopped_early and rank() == 0:  # the epoch in progress counts as the last one: its weights are the run's
-        atomic_save(checkpoint_state(learn, learn.epoch, asdict(cfg)), ck)
-    if dist.is_initialized():  # each process keeps its final weights, so a test can check that they agree
-        atomic_save(learn.model.state_dict(), out / f'model.rank{rank()}.pth')
-        dist.barrier()
-        if rank() > 0: dist.destroy_process_group(); return out
+    if dist.is_initialized(): dist.barrier()
+    return root if rank() == 0 else prepare_data(cfg, out)
+
+def _fastai_cause(e:Exception) -> Exception:
+    "`e` with the message it had before fastai prefixed it with 'Exception occured in `<Callback>` when calling event ...'."
+    msg = e.args[0] if e.args and isinstance(e.args[0], str) else ''
+    if msg.startswith('Exception occured in `') and '\n\t' in msg and not isinstance(e, OSError):
+        e.args = (msg.split('\n\t', 1)[1],)
+    return e
+
+def _fit(learn:InstaGANLearner, cfg:TrainConfig, start:int, quiet:bool) -> TimeBudget:
+    "fastai's `fit` with the schedule of `cfg` (iterations only) and its time budget as a guard."
+    budget = TimeBudget(cfg.time_budget, getattr(learn, 'progress_state', {}).get('iters', 0))
+    try:
+        with (learn.no_bar() if quiet else epoch_lines(learn)):
+            learn.fit(cfg.epochs, lr=cfg.lr_g, cbs=[ParamScheduler(flat_then_linear(cfg.lr_g)), budget], start_epoch=start)
+    except Exception as e: raise _fastai_cause(e)
+    return budget
+
+# %% ../nbs/09_runs.ipynb #1d8da937
+def _finish(learn:InstaGANLearner, cfg:TrainConfig, out:Path, root:Path, budget:TimeBudget, wall:float):
+    "Write the final weights, `results.png`, and (paired data) the metrics and `summary.json`."
     atomic_save(learn.model.state_dict(), out / 'model.pth')
     fig = show_translations(learn.model, fixed_samples(root, cfg.size, n=6), cfg.step_ins_per,
                             title=f'{cfg.model}, preset {cfg.preset}')
-    fig.savefig(out / 'results.png', dpi=90); plt.close(fig)
-    summary = {'wall_s': round(wall, 1), 'epochs_done': learn.epoch + 1, 'iters_done': sched.iters,
-               'iters_planned': cfg.epochs * len(learn.dls.train), 'stopped_by_budget': sched.stopped_early,
+    fig.savefig(out / 'results.png', dpi=90)
+    plt.close(fig)
+    summary = {'wall_s': round(wall, 1), 'epochs_done': learn.epoch + 1, 'iters_done': budget.iters,
+               'iters_planned': cfg.epochs * len(learn.dls.train), 'stopped_by_budget': budget.stopped_early,
                'lr_end': float(learn.opt.hypers[-1]['lr']), 'data_root': str(root),
                'params_G': count_params(learn.model.G_AB), 'params_D': count_params(learn.model.D_B)}
-    if (root / 'testA_ideal').is_dir():  # paired ground truth: score the run right away (no classifier: that is `instagan eval`)
-        learn.model.eval(); k = cfg.step_ins_per
+    if (root / 'testA_ideal').is_dir():  # paired ground truth: score the run right away (the classifier: `instagan eval`)
+        learn.model.eval()
+        k = cfg.step_ins_per
         m = evaluate(translator(learn.model, 'AB', k), root, translator(learn.model, 'BA', k), classifier=None, size=cfg.size)
         write_metrics(out, m, asdict(cfg))
         summary.update({k: round(m[k], 4) for k in ('mask_iou', 'mask_iou_identity', 'bg_l1', 'bg_psnr', 'count_kept') if k in m})
     (out / 'summary.json').write_text(json.dumps(summary, indent=1))
+    if budget.stopped_early:
+        print(f"warning: the {cfg.time_budget:g}-minute time budget stopped training after {budget.iters} of "
+              f"{summary['iters_planned']} iterations, so this run is shorter than its configuration and its scores are not "
+              f"the preset's (--resume trains the rest; --time-budget 0 trains without a budget)", file=sys.stderr)
+
+# %% ../nbs/09_runs.ipynb #dc20dddf
+def train(cfg:TrainConfig, resume:bool=False, quiet:bool=False) -> Path:
+    "Train a run as `cfg` says (resuming its checkpoint if `resume`); returns the run directory."
+    check_config(cfg)
+    out = Path(cfg.out or f"runs/{cfg.preset}-{cfg.model}-{time.strftime('%Y%m%d-%H%M%S')}")
+    cfg = replace(cfg, out=str(out))
+    init_distributed(cfg.device)
+    check_run_folder(out)  # before the lock file goes into it
+    with (run_lock(out) if rank() == 0 else contextlib.nullcontext()):  # one trainer per run folder
+        resume = resume_mode(cfg, out, resume)
+        if resume is None: return out
+        root = _prepare_run(cfg, out, quiet)
+        learn = build_learner(cfg, out, root, resume)
+        start = load_checkpoint(learn, out / 'checkpoint.pth') + 1 if resume else 0
+        learn.resume_epoch = start
+        t0 = time.perf_counter()
+        budget = _fit(learn, cfg, start, quiet)
+        wall = time.perf_counter() - t0
+        if dist.is_initialized():  # each process keeps its final weights, so a test can check that they agree
+            atomic_save(learn.model.state_dict(), out / f'model.rank{rank()}.pth')
+            dist.barrier()
+            if rank() > 0:
+                dist.destroy_process_group()
+                return out
+        _finish(learn, cfg, out, root, budget, wall)
     if dist.is_initialized(): dist.destroy_process_group()
     return out
 
-
-# %% ../nbs/09_runs.ipynb #1457195b
+# %% ../nbs/09_runs.ipynb #6fa64d35
 def _load_weights(path:Path) -> dict:
-    "A state dict written by `torch.save`, or an `InstaganError` naming `path` when it is corrupt or truncated."
-    try: return torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e: raise InstaganError(f"{path} is corrupt or truncated ({str(e).splitlines()[0][:100]})") from None
+    "A state dict written by `torch.save`, or an `InstaganError` naming `path` when it is corrupt, truncated or not one."
+    try: state = torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as e:
+        why = (str(e).strip().splitlines() or [type(e).__name__])[0][:100]
+        raise InstaganError(f"{path} is corrupt or truncated ({why})") from None
+    if not isinstance(state, dict): raise InstaganError(f"{path} does not hold a state dict (a dict of tensors)")
+    return state
 
+def run_weights(path:Path, model:GANModels) -> tuple[Path, dict]:
+    "The file holding a run's weights and its state dict for `model`: `model.pth`, the checkpoint, or shipped fp16 generators."
+    weights, gens, ck = path / 'model.pth', path / 'generators.pth', path / 'checkpoint.pth'
+    if weights.exists(): return weights, _load_weights(weights)
+    if ck.exists(): return ck, read_checkpoint(ck)['model']
+    if gens.exists():  # a shipped run (`ship_run`): fp16 generators only, the discriminators left untrained
+        half = _load_weights(gens)
+        return gens, {**model.state_dict(), **{k: v.float() if v.is_floating_point() else v for k, v in half.items()}}
+    raise FileNotFoundError(f"{path} holds no model.pth, checkpoint.pth or generators.pth")
+
+def _load_into(model:GANModels, state:dict, weights:Path, cfg:TrainConfig):
+    "Load `state` into `model`, or an `InstaganError` saying why the file does not hold this run's networks."
+    try: model.load_state_dict(state)
+    except (RuntimeError, AttributeError, TypeError) as e:
+        ours, theirs = set(model.state_dict()), set(state)
+        why = (f"{len(ours - theirs)} of its {len(ours)} tensors missing, e.g. {min(ours - theirs)}" if ours - theirs
+               else str(e).strip().splitlines()[-1].strip()[:120])
+        raise InstaganError(f"{weights} does not hold this run's {cfg.model} networks (ngf {cfg.ngf}, {cfg.n_blocks} blocks, "
+                            f"ndf {cfg.ndf}): {why}") from None
+
+# %% ../nbs/09_runs.ipynb #be1345f5
 class Run:
     "A trained run directory: `config`, `model` (eval mode), `data_dir`, and `translator(direction, ins_per)`."
     def __init__(self, path:Path|str, device:str='cpu'):
         self.path = Path(path)
-        if not (self.path / 'config.json').exists(): raise FileNotFoundError(f"{self.path} is not a run directory (no config.json)")
-        try: saved = json.loads((self.path / 'config.json').read_text())
-        except json.JSONDecodeError as e: raise InstaganError(f"{self.path / 'config.json'} is not valid JSON ({e})") from None
+        saved = read_config(self.path / 'config.json')
         root = saved.pop('data_root', None) or saved.get('data')
         self._data_dir = Path(root) if root else None  # a shipped run names no data: the synthetic benchmark, made on first use
-        self.config = saved
-        self.cfg = cfg = config_from_dict(saved)
+        self.config, self.cfg = saved, config_from_dict(saved)
+        cfg = self.cfg
         self.model = GANModels(cfg.model, cfg.ngf, cfg.n_blocks, cfg.ndf, norm=cfg.norm, image_norm=cfg.image_norm)
-        weights, gens = self.path / 'model.pth', self.path / 'generators.pth'
-        if weights.exists(): state = _load_weights(weights)
-        elif (self.path / 'checkpoint.pth').exists(): state = read_checkpoint(self.path / 'checkpoint.pth')['model']
-        elif gens.exists():  # a shipped run (`ship_run`): fp16 generators only, the discriminators left untrained
-            weights = gens
-            state = {**self.model.state_dict(), **{k: v.float() if v.is_floating_point() else v for k, v in _load_weights(gens).items()}}
-        else: raise FileNotFoundError(f"{self.path} holds no model.pth, checkpoint.pth or generators.pth")
-        try: self.model.load_state_dict(state)
-        except (RuntimeError, AttributeError, TypeError) as e:
-            ours, theirs = set(self.model.state_dict()), set(state) if isinstance(state, dict) else set()
-            why = (f"{len(ours - theirs)} of its {len(ours)} tensors missing, e.g. {min(ours - theirs)}" if ours - theirs
-                   else str(e).strip().splitlines()[-1].strip()[:120])
-            raise InstaganError(f"{weights} does not hold this run's {cfg.model} networks (ngf {cfg.ngf}, {cfg.n_blocks} blocks, ndf {cfg.ndf}): {why}") from None
+        weights, state = run_weights(self.path, self.model)
+        _load_into(self.model, state, weights, cfg)
         self.model.to(device).eval()
         self.ins_per = cfg.step_ins_per
     @property
     def data_dir(self) -> Path:
-        "The run's data: where it trained, or for a shipped run the synthetic benchmark of its preset (generated under `data/` if missing)."
+        "The run's data: where it trained, or for a shipped run its preset's synthetic benchmark (made under `data/` if missing)."
         if self._data_dir is None: self._data_dir = prepare_data(self.cfg, self.path)
         return self._data_dir
     def translator(self, direction:str='AB', ins_per:int|None|str='config'):
@@ -323,14 +426,42 @@ def load_run(path:Path|str, device:str='cpu') -> Run:
     "Open a run directory written by `train`."
     return Run(path, device)
 
-# %% ../nbs/09_runs.ipynb #5212594e
+# %% ../nbs/09_runs.ipynb #391da61f
+def cli_config(given:dict, device:str='auto', out:str|None=None, resume:bool=False) -> TrainConfig:
+    "The `TrainConfig` of an `instagan train` command line (`given`: options typed, None for unset; `amp`/`time_budget` 'off')."
+    off = {k for k, v in given.items() if v == 'off'}  # --amp none, --time-budget 0: explicitly no value
+    given = {k: None if k in off else v for k, v in given.items() if v is not None}
+    if resume and out is None: raise OptionError("--resume needs --out: the run directory to continue")
+    if resume and (Path(out) / 'config.json').exists():  # the run's own settings; the command line must agree with them
+        saved = read_config(Path(out) / 'config.json')
+        clash = [k for k, v in given.items() if k not in ('epochs', 'time_budget') and saved.get(k, v) != v]
+        if clash: raise OptionError(f"--resume: {', '.join(f'{option_flag(k)} {given[k]}' for k in clash)} contradicts the "
+                                    f"run's saved {', '.join(f'{k}={saved[k]}' for k in clash)} (drop it to continue the run as it was)")
+        cfg = config_from_dict(saved)
+        return check_config(replace(cfg, epochs=given.get('epochs', cfg.epochs), time_budget=given.get('time_budget', cfg.time_budget),
+                                    device=device, out=out))
+    cfg = make_config(given.pop('preset', 'quick'), **given, device=device, out=out)
+    return replace(cfg, **{k: None for k in off})
+
+def report_run(run:Path):
+    "Print what `instagan train` trained and where its results are."
+    s = json.loads((run / 'summary.json').read_text())
+    print(f"done in {s['wall_s']:.0f} s ({s.get('iters_done')} of {s.get('iters_planned')} iterations"
+          + (", stopped by the time budget" if s['stopped_by_budget'] else '') + ")")
+    if 'mask_iou' in s:
+        print(f"mask IoU against the ideal translation: {s['mask_iou']:.3f} (untouched input masks: "
+              f"{s['mask_iou_identity']:.3f}); background L1 {s['bg_l1']:.4f}, PSNR {s['bg_psnr']:.1f} dB")
+    print(f"results figure: {run / 'results.png'}\ncheckpoint: {run / 'checkpoint.pth'}")
+    if (run / 'metrics.json').exists(): print(f"metrics: {run / 'metrics.json'}")
+
+# %% ../nbs/09_runs.ipynb #ab3b7721
 @call_parse
 def train_cli(preset:str=None,  # smoke (under a minute), quick (the default: CPU, <= 10 min) or paper (GPU)
               data:str=None,  # data root in the folder layout; default: the synthetic benchmark
               model:str=None,  # instagan (the default), cyclegan or cyclegan_seg
               no_ctx:store_true=False,  # drop the context preserving loss
               one_step:store_true=False,  # train all instances kept (--ins-max) in one step, as the quick preset does
-              sequential:store_true=False,  # sequential mini-batches of --ins-per instances (the paper's full method; --ins-max defaults to 4)
+              sequential:store_true=False,  # sequential mini-batches of --ins-per instances (the full method; --ins-max 4)
               ins_max:int=None,  # at most this many instances per training image (quick: 2; with --sequential: 4)
               ins_per:int=None,  # instances per sequential step
               size:int=None,  # crop size (a multiple of 4)
@@ -345,37 +476,22 @@ def train_cli(preset:str=None,  # smoke (under a minute), quick (the default: CP
               amp:str=None,  # mixed precision: bf16 or fp16 (GPU); 'none' to switch off
               channels_last:store_true=False,  # channels-last memory format
               device:str='auto',  # auto, cpu, cuda, cuda:1
-              seed:int=None,  # random seed
+              seed:int=None,  # training seed: initial weights, batch order, augmentations
+              data_seed:int=None,  # seed of the synthetic benchmark (default 0: one data set for every training seed)
+              time_budget:float=None,  # minutes after which training stops with a warning (quick: 9; 0: no budget)
               out:str=None,  # run directory (default runs/<preset>-<model>-<time>)
               resume:store_true=False):  # continue the run in --out from its last checkpoint, with its own settings
     "Train InstaGAN (or a baseline) and print where its results figure and checkpoint are."
     if one_step and sequential: raise OptionError("--one-step and --sequential contradict each other: choose one")
-    if sequential and ins_max is None and not resume: ins_max = TrainConfig.ins_max  # sequential steps need more instances than one step holds
-    given = dict(preset=preset, data=data, model=model, ctx=False if no_ctx else None, one_step=True if one_step else False if sequential else None,
-                 ins_max=ins_max, ins_per=ins_per, size=size, bs=bs, epochs=epochs, iters=iters, lr_g=lr, lr_d=lr_d, norm=norm, image_norm=image_norm, ema=ema,
-                 amp=None if amp in (None, 'none') else amp, channels_last=channels_last or None, seed=seed)
-    given = {k: v for k, v in given.items() if v is not None}
-    if amp == 'none': given['amp'] = None
-    if resume and out is None: raise OptionError("--resume needs --out: the run directory to continue")
-    if resume and (Path(out) / 'config.json').exists():  # the run's own settings; what the command line says must agree with them
-        saved = json.loads((Path(out) / 'config.json').read_text())
-        clash = [k for k, v in given.items() if k not in ('epochs',) and saved.get(k, v) != v]
-        if clash: raise OptionError(f"--resume: {', '.join(f'{option_flag(k)} {given[k]}' for k in clash)} "
-                                    f"contradicts the run's saved {', '.join(f'{k}={saved[k]}' for k in clash)} (drop it to continue the run as it was)")
-        cfg = check_config(replace(config_from_dict(saved), epochs=given.get('epochs', saved['epochs']), device=device, out=out))
-    else:
-        cfg = make_config(given.pop('preset', 'quick'), **{k: v for k, v in given.items() if k != 'amp'}, device=device, out=out)
-        if 'amp' in given: cfg = replace(cfg, amp=given['amp'])
-    run = train(cfg, resume=resume)
-    if not (run / 'summary.json').exists(): return run  # a non-zero rank of a distributed run: rank 0 reports
-    s = json.loads((run / 'summary.json').read_text())
-    print(f"done in {s['wall_s']:.0f} s ({s.get('iters_done')} of {s.get('iters_planned')} iterations"
-          + (", the schedule fitted to the time budget" if s['stopped_by_budget'] else '') + ")")
-    if 'mask_iou' in s:
-        print(f"mask IoU against the ideal translation: {s['mask_iou']:.3f} (untouched input masks: {s['mask_iou_identity']:.3f}); "
-              f"background L1 {s['bg_l1']:.4f}, PSNR {s['bg_psnr']:.1f} dB")
-    print(f"results figure: {run / 'results.png'}\ncheckpoint: {run / 'checkpoint.pth'}")
-    if (run / 'metrics.json').exists(): print(f"metrics: {run / 'metrics.json'}")
+    if sequential and ins_max is None and not resume: ins_max = TrainConfig.ins_max  # sequential steps need more instances
+    if time_budget is not None and time_budget < 0: raise OptionError(f"--time-budget must be 0 (none) or more, got {time_budget}")
+    given = dict(preset=preset, data=data, model=model, ctx=False if no_ctx else None, ins_max=ins_max, ins_per=ins_per,
+                 one_step=True if one_step else False if sequential else None, size=size, bs=bs, epochs=epochs, iters=iters,
+                 lr_g=lr, lr_d=lr_d, norm=norm, image_norm=image_norm, ema=ema, amp='off' if amp == 'none' else amp,
+                 channels_last=channels_last or None, seed=seed, data_seed=data_seed,
+                 time_budget='off' if time_budget == 0 else time_budget)
+    run = train(cli_config(given, device, out, resume), resume=resume)
+    if (run / 'summary.json').exists(): report_run(run)  # (a non-zero rank of a distributed run: rank 0 reports)
     return run
 
 # %% ../nbs/09_runs.ipynb #c0bedf25

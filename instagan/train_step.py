@@ -50,6 +50,7 @@ class TrainOptions:
     joint_l1: bool = True       # cycle and identity L1 as one mean over image and mask channels (the official code)
     real_masks: str = 'all'     # what real samples show D at step m: 'all' their masks, or 'matched': only as many as the fake has
     ins_max: int|None = None    # the data's instances per sample: the mask channels of a one-step joint L1 (None: the batch's)
+    steps: int|None = None      # train only the first `steps` sequential steps of a batch (None: all; an ablation's switch)
     weights: LossWeights = field(default_factory=LossWeights)
 
 def matched_real(a:Tensor, valid:Tensor, n:int) -> tuple[Tensor, Tensor]:
@@ -58,7 +59,7 @@ def matched_real(a:Tensor, valid:Tensor, n:int) -> tuple[Tensor, Tensor]:
     return torch.where(keep[..., None, None], a, torch.full_like(a, -1.)), keep
 
 
-# %% ../nbs/06_train_step.ipynb #91fcb124
+# %% ../nbs/06_train_step.ipynb #afecd6c1
 def l1_slots(G:torch.nn.Module, opts:TrainOptions, n:int) -> int:
     "Mask channels the joint L1 of `G`'s steps counts: as the official code pads them, never the batch's padding `n`."
     fixed = getattr(G, 'mask_slots', None)             # CycleGAN: 0 (image only), CycleGAN+Seg: 1 (the union)
@@ -80,7 +81,8 @@ class SequentialBatch:
         self.cur = {'A': xA, 'B': xB}                                     # x_m of each side
         self.agg = {'AB': torch.full_like(aA, -1.), 'BA': torch.full_like(aB, -1.)}  # b'_{1:m-1}, detached
         self.agg_valid = {'AB': torch.zeros_like(vA), 'BA': torch.zeros_like(vB)}
-        self.n_steps = max(1, *(-(-max(self.real[s][1].shape[1], 1) // self.ins_per[d]) for s, d in (('A', 'AB'), ('B', 'BA'))))
+        n = max(1, *(-(-max(self.real[s][1].shape[1], 1) // self.ins_per[d]) for s, d in (('A', 'AB'), ('B', 'BA'))))
+        self.n_steps = n if opts.steps is None else min(n, opts.steps)
 
     def group(self, side:str, m:int):
         "Slots `(start, a_m, valid_m, active)` of step `m` on `side`; `active` (samples with instances left) is None when nothing runs."

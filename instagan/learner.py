@@ -282,7 +282,7 @@ def previous_checkpoint(path:Path|str) -> Path:
     "Where the checkpoint before `path` is kept (`checkpoint.pth` -> `checkpoint.prev.pth`)."
     path = Path(path); return path.with_name(path.stem + '.prev' + path.suffix)
 
-# %% ../nbs/07_learner.ipynb #ce9ce4e4
+# %% ../nbs/07_learner.ipynb #0b777bae
 def _random_sources(learn) -> dict:
     "The `random.Random` streams of a training epoch: the loader's shuffling, the A-B pairing, each image pool."
     dl = learn.dls.train

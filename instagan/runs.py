@@ -31,7 +31,7 @@ __all__ = ['PRESETS', 'OPTION_NAMES', 'TrainConfig', 'config_from_dict', 'make_c
            'seed_everything', 'build_learner', 'read_config', 'run_lock', 'check_run_folder', 'resume_mode', 'train',
            'run_weights', 'Run', 'load_run', 'cli_config', 'report_run', 'train_cli', 'plot_losses']
 
-# %% ../nbs/09_runs.ipynb #86c3922f
+# %% ../nbs/09_runs.ipynb #73b60811
 @dataclass
 class TrainConfig:
     "Everything a run needs; saved as `config.json` in the run directory."
@@ -76,7 +76,7 @@ class TrainConfig:
         "Instances per sequential step in training and translation: `ins_per`, or None (all in one step) for a one-step run."
         return None if self.one_step else self.ins_per
 
-# %% ../nbs/09_runs.ipynb #072a7fa8
+# %% ../nbs/09_runs.ipynb #630c035a
 _TRAINING = {  # what a preset sets beyond its network widths, which `model_presets` (notebook 03) holds
     'smoke': dict(size=32, bs=2, epochs=2, iters=3, synthetic_train=12, synthetic_max_instances=3, ins_max=3),
     'quick': dict(size=64, bs=4, epochs=10, iters=60, amp='bf16', time_budget=9., image_norm='layer', ema=0.99,
@@ -97,7 +97,7 @@ def make_config(preset:str='quick', **overrides) -> TrainConfig:
     cfg = TrainConfig(preset=preset, **PRESETS[preset])
     return check_config(replace(cfg, **{k: v for k, v in overrides.items() if v is not None}))
 
-# %% ../nbs/09_runs.ipynb #b2dd4141
+# %% ../nbs/09_runs.ipynb #4c9a8207
 OPTION_NAMES = {'lr_g': '--lr', 'lr_d': '--lr-d'}  # every other field `f` is the flag `--f` with dashes
 
 def option_flag(key:str) -> str:
@@ -129,7 +129,7 @@ def check_config(cfg:TrainConfig) -> TrainConfig:
     if not 0 <= cfg.ema < 1: raise OptionError(f"--ema must be at least 0 (0: no averaging) and below 1, e.g. 0.99; got {cfg.ema}")
     return cfg
 
-# %% ../nbs/09_runs.ipynb #e4e2690b
+# %% ../nbs/09_runs.ipynb #42a10b6a
 def flat_then_linear(lr:float, pct_flat:float=0.5) -> dict:
     "fastai schedule dict: `lr` for the first `pct_flat` of training, then linear decay to 0."
     return {'lr': combine_scheds([pct_flat, 1 - pct_flat], [SchedNo(lr, lr), SchedLin(lr, 0.)])}
@@ -153,7 +153,7 @@ class TimeBudget(Callback):
         per_iter = self.elapsed / (self.iters - self.iters0)
         self.spent = bool(self.minutes) and self.elapsed + per_iter > 60 * self.minutes  # the next batch would end past it
 
-# %% ../nbs/09_runs.ipynb #8b925fce
+# %% ../nbs/09_runs.ipynb #f8bae7e6
 def prepare_data(cfg:TrainConfig, out:Path) -> Path:
     "The data root of `cfg`: its `--data` folder, or the synthetic benchmark of `data_seed` (generated under `data/` if missing)."
     smoke = cfg.preset == 'smoke'
@@ -191,7 +191,7 @@ def seed_everything(seed:int):
     np.random.seed(seed)
     torch.manual_seed(seed)
 
-# %% ../nbs/09_runs.ipynb #76ab0d87
+# %% ../nbs/09_runs.ipynb #c8a51f0c
 def build_learner(cfg:TrainConfig, out:Path, root:Path, resume:bool=False) -> InstaGANLearner:
     "The learner of a run: data loaders, networks, optimisers and all callbacks, as `cfg` says."
     dev = init_distributed(cfg.device)  # a no-op unless launched by torchrun / accelerate launch
@@ -215,7 +215,7 @@ def build_learner(cfg:TrainConfig, out:Path, root:Path, resume:bool=False) -> In
     if rank() > 0: learn.remove_cb(learn.progress)
     return learn
 
-# %% ../nbs/09_runs.ipynb #bcb0332d
+# %% ../nbs/09_runs.ipynb #e9b4b0f3
 _RUN_KEYS = ('model', 'ngf', 'n_blocks', 'ndf')  # what building a run's networks needs; other settings have defaults
 
 def read_config(path:Path|str) -> dict:
@@ -253,7 +253,7 @@ def run_lock(out:Path):
         f.flush()
         yield
 
-# %% ../nbs/09_runs.ipynb #b985295b
+# %% ../nbs/09_runs.ipynb #91534414
 _SAVED_SETTINGS = ('model', 'ctx', 'one_step', 'ins_max', 'ins_per', 'size', 'bs', 'iters', 'ngf', 'n_blocks', 'ndf', 'lr_g',
                    'lr_d', 'amp', 'seed', 'data_seed', 'data', 'norm', 'image_norm', 'init', 'joint_l1', 'real_masks', 'ema',
                    'train_steps')
@@ -286,7 +286,7 @@ def resume_mode(cfg:TrainConfig, out:Path, resume:bool) -> bool|None:
         return None
     return True
 
-# %% ../nbs/09_runs.ipynb #eef2393f
+# %% ../nbs/09_runs.ipynb #17e235d6
 def _prepare_run(cfg:TrainConfig, out:Path, quiet:bool) -> Path:
     "The data root, checked (rank 0 makes and checks the data and writes `config.json`; the others wait, then find it)."
     if rank() == 0:
@@ -315,7 +315,7 @@ def _fit(learn:InstaGANLearner, cfg:TrainConfig, start:int, quiet:bool) -> TimeB
     except Exception as e: raise _fastai_cause(e)
     return budget
 
-# %% ../nbs/09_runs.ipynb #1d8da937
+# %% ../nbs/09_runs.ipynb #1585abd2
 def _finish(learn:InstaGANLearner, cfg:TrainConfig, out:Path, root:Path, budget:TimeBudget, wall:float):
     "Write the final weights, `results.png`, and (paired data) the metrics and `summary.json`."
     atomic_save(learn.model.state_dict(), out / 'model.pth')
@@ -339,7 +339,7 @@ def _finish(learn:InstaGANLearner, cfg:TrainConfig, out:Path, root:Path, budget:
               f"{summary['iters_planned']} iterations, so this run is shorter than its configuration and its scores are not "
               f"the preset's (--resume trains the rest; --time-budget 0 trains without a budget)", file=sys.stderr)
 
-# %% ../nbs/09_runs.ipynb #dc20dddf
+# %% ../nbs/09_runs.ipynb #5827931c
 def train(cfg:TrainConfig, resume:bool=False, quiet:bool=False) -> Path:
     "Train a run as `cfg` says (resuming its checkpoint if `resume`); returns the run directory."
     check_config(cfg)
@@ -367,7 +367,7 @@ def train(cfg:TrainConfig, resume:bool=False, quiet:bool=False) -> Path:
     if dist.is_initialized(): dist.destroy_process_group()
     return out
 
-# %% ../nbs/09_runs.ipynb #6fa64d35
+# %% ../nbs/09_runs.ipynb #39c2ebb8
 def _load_weights(path:Path) -> dict:
     "A state dict written by `torch.save`, or an `InstaganError` naming `path` when it is corrupt, truncated or not one."
     try: state = torch.load(path, map_location='cpu', weights_only=True)
@@ -397,7 +397,7 @@ def _load_into(model:GANModels, state:dict, weights:Path, cfg:TrainConfig):
         raise InstaganError(f"{weights} does not hold this run's {cfg.model} networks (ngf {cfg.ngf}, {cfg.n_blocks} blocks, "
                             f"ndf {cfg.ndf}): {why}") from None
 
-# %% ../nbs/09_runs.ipynb #be1345f5
+# %% ../nbs/09_runs.ipynb #448f0d07
 class Run:
     "A trained run directory: `config`, `model` (eval mode), `data_dir`, and `translator(direction, ins_per)`."
     def __init__(self, path:Path|str, device:str='cpu'):
@@ -426,7 +426,7 @@ def load_run(path:Path|str, device:str='cpu') -> Run:
     "Open a run directory written by `train`."
     return Run(path, device)
 
-# %% ../nbs/09_runs.ipynb #391da61f
+# %% ../nbs/09_runs.ipynb #fb24e862
 def cli_config(given:dict, device:str='auto', out:str|None=None, resume:bool=False) -> TrainConfig:
     "The `TrainConfig` of an `instagan train` command line (`given`: options typed, None for unset; `amp`/`time_budget` 'off')."
     off = {k for k, v in given.items() if v == 'off'}  # --amp none, --time-budget 0: explicitly no value
@@ -454,7 +454,7 @@ def report_run(run:Path):
     print(f"results figure: {run / 'results.png'}\ncheckpoint: {run / 'checkpoint.pth'}")
     if (run / 'metrics.json').exists(): print(f"metrics: {run / 'metrics.json'}")
 
-# %% ../nbs/09_runs.ipynb #ab3b7721
+# %% ../nbs/09_runs.ipynb #9824d5bc
 @call_parse
 def train_cli(preset:str=None,  # smoke (under a minute), quick (the default: CPU, <= 10 min) or paper (GPU)
               data:str=None,  # data root in the folder layout; default: the synthetic benchmark

@@ -163,7 +163,7 @@ def eval_cli(run:str=None,  # run directory of `instagan train` (with --model: t
     if model is not None:
         if data is None: raise OptionError(f"--model {model} needs --data: the data folder to evaluate on")
         from instagan.analysis import baseline_translators
-        with OutputFolder(out or run, 'eval', {'--data': data}) as o:  # a new folder, or one an earlier eval wrote
+        with OutputFolder(out or run, 'eval', {'--data': data}, option='--out' if out else '--run') as o:  # new, or an earlier eval's
             fwd, rev = baseline_translators(model, data)
             metrics = evaluate(fwd, data, rev, **kw)
             write_metrics(o.path, metrics, dict(model=model, data=str(data)))

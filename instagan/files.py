@@ -13,8 +13,8 @@ from fastcore.basics import patch
 from .core import InstaganError, OptionError
 
 # %% auto #0
-__all__ = ['OUTPUT_MARKER', 'open_image', 'image_rgb', 'read_image', 'mask_values', 'foreground', 'read_mask', 'Terminated',
-           'output_owner', 'OutputFolder', 'files_into']
+__all__ = ['OUTPUT_MARKER', 'open_image', 'image_rgb', 'read_image', 'mask_values', 'foreground', 'read_mask', 'output_owner',
+           'Terminated', 'OutputFolder', 'files_into']
 
 # %% ../nbs/00b_files.ipynb #3555598f
 _DEEP = {'I;16': 65535, 'I;16B': 65535, 'I;16L': 65535, 'I;16N': 65535, 'I': 65535, 'F': 1.0}  # mode -> its white
@@ -86,9 +86,6 @@ def read_mask(path:Path|str) -> np.ndarray:
 # %% ../nbs/00b_files.ipynb #a8f112e0
 OUTPUT_MARKER = '.instagan-output'
 
-class Terminated(KeyboardInterrupt):
-    "SIGTERM while a command writes its output, raised as an exception so that the partial output is removed."
-
 def _real(p) -> Path: return Path(os.path.realpath(os.path.expanduser(str(p))))
 
 def _within(a:Path, b:Path) -> bool: return a == b or b in a.parents
@@ -101,6 +98,15 @@ def _marker(folder:Path) -> dict:
 def output_owner(folder:Path|str) -> str|None:
     "The command that wrote `folder` (read from its marker file), or None for a folder no command of ours wrote."
     return _marker(folder).get('command')
+
+def _full_disk(e:BaseException, what:str):
+    "A one-line `InstaganError` for a full disk while writing `what` (the partial output is already removed), else None."
+    if isinstance(e, OSError) and e.errno == errno.ENOSPC:
+        return InstaganError(f"the disk is full: could not write {what} (nothing was left half written; free some space and run again)")
+
+# %% ../nbs/00b_files.ipynb #f6952323
+class Terminated(KeyboardInterrupt):
+    "SIGTERM while a command writes its output, raised as an exception so that the partial output is removed."
 
 def _raise_terminated(signum, frame): raise Terminated(f"terminated by signal {signum}")
 
@@ -124,15 +130,11 @@ def _signals_held():
     finally: signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 def _alive(pid:int) -> bool:
+    "Whether process `pid` still runs (its hidden folders are then left alone)."
     try: os.kill(pid, 0)
     except ProcessLookupError: return False
     except OSError: return True
     return True
-
-def _full_disk(e:BaseException, what:str):
-    "A one-line `InstaganError` for a full disk while writing `what` (the partial output is already removed), else None."
-    if isinstance(e, OSError) and e.errno == errno.ENOSPC:
-        return InstaganError(f"the disk is full: could not write {what} (nothing was left half written; free some space and run again)")
 
 # %% ../nbs/00b_files.ipynb #aaadfe4a
 class OutputFolder:
@@ -210,6 +212,7 @@ def _discard(self:OutputFolder):
         except OSError: break
     _restore_sigterm(self._sigterm)
 
+# %% ../nbs/00b_files.ipynb #eae324b9
 @patch
 def __exit__(self:OutputFolder, typ, exc, tb):
     if typ is not None:

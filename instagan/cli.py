@@ -8,11 +8,13 @@ import sys, os, errno, argparse, importlib
 from pathlib import Path
 import numpy as np
 import torch
-from fastcore.script import anno_parser, call_parse, store_true
-from .core import InstaganError, OptionError
+from fastcore.script import anno_parser, call_parse
+from .core import InstaganError, OptionError, DIRECTIONS, check_positive, resolve_device
+from .files import OutputFolder, Terminated, files_into
 
 # %% auto #0
-__all__ = ['COMMANDS', 'EXPECTED', 'UsageError', 'command_name', 'run_command', 'error_line', 'main', 'eval_cli', 'translate_cli']
+__all__ = ['COMMANDS', 'EXPECTED', 'METRICS_FILES', 'UsageError', 'command_name', 'run_command', 'error_line', 'main', 'eval_cli',
+           'translate_cli']
 
 # %% ../nbs/15_cli.ipynb #fcc0aabf
 COMMANDS = {  # name: (module, function, summary); `instagan --help` prints the summaries without importing the modules (torch)
@@ -53,9 +55,11 @@ def _load(name:str):
     mod, fn, _ = COMMANDS[name]
     return getattr(importlib.import_module(mod), fn)
 
-def _usage() -> str:
-    lines = ["usage: instagan <command> [options]   (instagan <command> --help for its options)", "", "commands:"]
-    lines += [f"  {name:<16}{summary}" for name, (_, _, summary) in COMMANDS.items()]
+def _usage(group:str|None=None) -> str:
+    "The list of commands (of `group`, e.g. 'data', when given) with their summaries."
+    head = f"instagan {group} <command>" if group else "instagan <command>"
+    lines = [f"usage: {head} [options]   (instagan <command> --help for its options)", "", f"{group or 'all'} commands:"]
+    lines += [f"  {name:<16}{summary}" for name, (_, _, summary) in COMMANDS.items() if group is None or name.startswith(group + ' ')]
     return '\n'.join(lines)
 
 # %% ../nbs/15_cli.ipynb #bef3c669
@@ -82,6 +86,7 @@ def run_command(argv:list[str]) -> object:
     name = command_name(argv)
     if name not in COMMANDS:
         groups = sorted({k.split()[0] for k in COMMANDS})
+        if name in groups and argv[1:2] in (['-h'], ['--help']): print(_usage(name)); return None  # `instagan data --help`
         raise UsageError(f"unknown command {' '.join(argv[:2])!r}; choose one of: " + ', '.join(sorted(COMMANDS)) if name not in groups
                          else f"`instagan {name}` needs one of: " + ', '.join(k.split()[1] for k in COMMANDS if k.startswith(name + ' ')))
     f = _load(name)
@@ -108,12 +113,29 @@ def main():
     argv = [a for a in argv if a != '--debug']
     prog = f"instagan {command_name(argv)}".strip() if command_name(argv) in COMMANDS else 'instagan'
     try: run_command(argv)
+    except Terminated:  # SIGTERM while writing an output: the partial output is already removed
+        print(f"{prog}: terminated (its partial output was removed)", file=sys.stderr); sys.exit(143)
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr); sys.exit(130)
     except BaseException as e:
         if debug or not _is_expected(e): raise
         print(f"{prog}: error: {error_line(e)}", file=sys.stderr)
         sys.exit(2 if isinstance(e, OptionError) else 1)
+
+# %% ../nbs/15_cli.ipynb #a33156b8
+METRICS_FILES = ('metrics.json', 'metrics.md', 'metrics_masks.md')  # what `instagan eval` writes into its folder
+
+def _eval_options(model, ins_per, arch, cls_epochs, bs, n_max, masks, mask_run):
+    "Refuse a bad option value of `instagan eval` before any work (`OptionError`, exit status 2), naming it."
+    from instagan.analysis import BASELINES
+    if model is not None and model not in BASELINES:
+        raise OptionError(f"--model {model!r} is not a baseline: choose one of {', '.join(BASELINES)}, or leave --model out")
+    for name, v in (('--ins-per', ins_per), ('--n-max', n_max), ('--bs', bs), ('--cls-epochs', cls_epochs)):
+        if v is not None: check_positive(name, v)
+    if arch not in ('cnn', 'vgg16', 'vgg16_bn'): raise OptionError(f"--arch must be cnn, vgg16 or vgg16_bn, got {arch!r}")
+    if masks not in (None, 'predict'): raise OptionError(f"--masks must be `predict` (or left out for the ground-truth masks), got {masks!r}")
+    if (masks == 'predict') != (mask_run is not None): raise OptionError("--masks predict and --mask-run MRUN (a run of `instagan train-masks`) go together")
+    if masks == 'predict' and model is not None: raise OptionError("--masks predict evaluates a trained run: leave out --model")
 
 # %% ../nbs/15_cli.ipynb #9b7c49ab
 @call_parse
@@ -128,48 +150,53 @@ def eval_cli(run:str=None,  # run directory of `instagan train` (with --model: t
              seed:int=0,  # random seed of the classifiers
              masks:str=None,  # `predict`: also evaluate with masks predicted by --mask-run, side by side with the ground truth
              mask_run:str=None,  # with --masks predict: the mask predictor run of `instagan train-masks`
-             out:str=None):  # folder to write the metrics into (default: the run directory)
+             out:str=None):  # folder to write the metrics into (default: the run directory); a new folder, or one eval wrote
     "Evaluate a run (or a baseline) on the test set: writes metrics.json and metrics.md into the run directory (or --out)."
     from instagan.metrics import evaluate, write_metrics, metrics_table, eval_run
     if run is None: raise OptionError("instagan eval needs --run: the run directory (with --model: the folder to write the metrics into)")
+    _eval_options(model, ins_per, arch, cls_epochs, bs, n_max, masks, mask_run)
     kw = dict(classifier=arch, cls_epochs=cls_epochs, bs=bs, n_max=n_max, seed=seed)
-    if masks not in (None, 'predict'): raise OptionError(f"--masks must be `predict` (or left out for the ground-truth masks), got {masks!r}")
-    if (masks == 'predict') != (mask_run is not None): raise OptionError("--masks predict and --mask-run MRUN (a run of `instagan train-masks`) go together")
-    if masks == 'predict' and model is not None: raise OptionError("--masks predict evaluates a trained run: leave out --model")
     from instagan.shipped import PRETRAINED
     if model is None and out is None and Path(run).resolve().is_relative_to(PRETRAINED.resolve()):
         raise OptionError(f"{run} is the run shipped inside the package, whose metrics.json says what it scored: "
                           "pass --out DIR for this evaluation's metrics")
-    out = out or run
     if model is not None:
         if data is None: raise OptionError(f"--model {model} needs --data: the data folder to evaluate on")
         from instagan.analysis import baseline_translators
-        fwd, rev = baseline_translators(model, data)
-        metrics = evaluate(fwd, data, rev, **kw)
-        write_metrics(out, metrics, dict(model=model, data=str(data)))
+        with OutputFolder(out or run, 'eval', {'--data': data}, option='--out' if out else '--run') as o:  # new, or an earlier eval's
+            fwd, rev = baseline_translators(model, data)
+            metrics = evaluate(fwd, data, rev, **kw)
+            write_metrics(o.path, metrics, dict(model=model, data=str(data)))
     else:
         from instagan.runs import load_run
         if not Path(run).is_dir(): raise FileNotFoundError(f"run directory {run} does not exist")
-        if masks == 'predict':  # notebook 12: ground-truth and predicted masks side by side
-            from instagan.predicted_masks import eval_with_predicted_masks, masks_table
-            metrics = eval_with_predicted_masks(load_run(run), out, data, mask_run, ins_per, **kw)
-            print(f"wrote {Path(out) / 'metrics.json'}, metrics.md and metrics_masks.md\n" + masks_table(metrics))
-            return metrics
-        metrics = eval_run(load_run(run), out, data, ins_per, **kw)
-    print(f"wrote {Path(out) / 'metrics.json'} and metrics.md\n" + metrics_table(metrics))
+        into_run = out is None or os.path.realpath(out) == os.path.realpath(run)  # beside the run's own files
+        dest = files_into(run, METRICS_FILES) if into_run else OutputFolder(out, 'eval', {'--run': run, '--data': data, '--mask-run': mask_run})
+        r = load_run(run)
+        with dest as d:
+            where = getattr(d, 'path', d)
+            if masks == 'predict':  # notebook 12: ground-truth and predicted masks side by side
+                from instagan.predicted_masks import eval_with_predicted_masks
+                metrics = eval_with_predicted_masks(r, where, data, mask_run, ins_per, **kw)
+            else: metrics = eval_run(r, where, data, ins_per, **kw)
+    out = out or run
+    if masks == 'predict':
+        from instagan.predicted_masks import masks_table
+        print(f"wrote {Path(out) / 'metrics.json'}, metrics.md and metrics_masks.md\n" + masks_table(metrics))
+    else: print(f"wrote {Path(out) / 'metrics.json'} and metrics.md\n" + metrics_table(metrics))
     return metrics
 
 # %% ../nbs/15_cli.ipynb #1a5e7ca2
 @call_parse
 def translate_cli(run:str=None,  # run directory written by `instagan train` (required)
                   images:str=None,  # folder of images to translate (required)
-                  out:str=None,  # output folder (required): translated images go here, their masks into OUT_seg/
+                  out:str=None,  # output folder (required; new, or one translate wrote, which is replaced whole): images here, masks in OUT_seg/
                   masks:str=None,  # folder of <id>_<k>.png instance masks (default: IMAGES_seg beside IMAGES), or `predict`
                   mask_run:str=None,  # with --masks predict: the mask predictor run of `instagan train-masks`
                   direction:str='AB',  # AB or BA
                   ins_per:int=None,  # instances per sequential step (default: the run's)
-                  size:int=None,  # resize and centre-crop to this size (default: the run's training size)
-                  device:str='cpu'):  # cpu or cuda
+                  size:int=None,  # resize and centre-crop to this size, a multiple of 4, at least 8 (default: the run's training size)
+                  device:str='cpu'):  # cpu, cuda, cuda:N or auto
     "Translate a folder of images with their instance masks (or masks predicted by a mask run) using a trained run; writes images and masks."
     from instagan.core import to_unit
     from instagan.data import FolderDataset, save_sample
@@ -177,23 +204,28 @@ def translate_cli(run:str=None,  # run directory written by `instagan train` (re
     missing = [f'--{k}' for k, v in (('run', run), ('images', images), ('out', out)) if v is None]
     if missing: raise OptionError(f"instagan translate needs {', '.join(missing)}")
     if (masks == 'predict') != (mask_run is not None): raise OptionError("--masks predict and --mask-run MRUN (a run of `instagan train-masks`) go together")
-    r = load_run(run, device)
-    images = Path(images)
+    if direction not in DIRECTIONS: raise OptionError(f"--direction must be AB or BA, got {direction!r}")
+    if ins_per is not None: check_positive('--ins-per', ins_per)
+    if size is not None and (size < 8 or size % 4):
+        raise OptionError(f"--size {size}: image sizes must be multiples of 4 (the generator halves them twice) and at least 8")
+    dev, images, predict = resolve_device(device), Path(images), masks == 'predict'
     if not images.is_dir(): raise FileNotFoundError(f"--images {images} is not a folder")
-    if masks == 'predict':  # images without masks: predict them (notebook 12)
+    seg = None if predict else Path(masks) if masks else images.parent / f'{images.name}_seg'
+    OutputFolder(out, 'translate', {'--run': run, '--images': images, '--masks': seg, '--mask-run': mask_run},  # checked first
+                 suffixes=('', '_seg', '_input', '_input_seg') if predict else ('', '_seg'))
+    r = load_run(run, str(dev))
+    if predict:  # images without masks: predict them (notebook 12)
         from instagan.predicted_masks import translate_with_predicted_masks
-        out = translate_with_predicted_masks(r, images, out, mask_run, direction, ins_per, size)
-        print(f"translated {len(list(out.iterdir()))} images into {out} (masks in {out}_seg; predicted input masks in {out}_input, {out}_input_seg)")
-        return out
-    seg = Path(masks) if masks else images.parent / f'{images.name}_seg'
+        translate_with_predicted_masks(r, images, out, mask_run, direction, ins_per, size)
+        print(f"translated {len(list(Path(out).glob('*.png')))} images into {out} (masks in {out}_seg; predicted input masks in {out}_input, {out}_input_seg)")
+        return Path(out)
     ds = FolderDataset(images.parent, images.name, size=size or r.cfg.size, seg_dir=seg, sort=True, on_missing_masks='keep')
     f = r.translator(direction, 'config' if ins_per is None else ins_per)
-    out = Path(out)
-    with torch.no_grad():
-        for i in range(len(ds)):
+    with torch.no_grad(), OutputFolder(out, 'translate', {'--run': run, '--images': images, '--masks': seg}, suffixes=('', '_seg')) as o:
+        for i in range(len(ds)):  # written beside OUT and OUT_seg, swapped in whole when complete
             x, a = ds[i]; v = torch.ones(1, a.shape[0], dtype=torch.bool)
             y, b = f(x[None], a[None], v)
             img = (to_unit(y[0]).clamp(0, 1).permute(1, 2, 0).cpu().numpy() * 255).round().astype(np.uint8)
-            save_sample(out.parent, out.name, ds.images[i].stem, img, [(m > 0).cpu().numpy() for m in b[0]])
-    print(f"translated {len(ds)} images into {out} (masks in {out.parent / (out.name + '_seg')})")
-    return out
+            save_sample(o.staging, o.name, ds.images[i].stem, img, [(m > 0).cpu().numpy() for m in b[0]])
+    print(f"translated {len(ds)} images into {out} (masks in {out}_seg)")
+    return Path(out)

@@ -59,8 +59,13 @@ def check_direction(direction:str) -> str:
 def resolve_device(device:str='auto') -> torch.device:
     "`auto` picks CUDA when available, else the CPU; a device asked for by name must exist (`OptionError` naming --device)."
     if device == 'auto': return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
-    d = torch.device(device)
-    if d.type == 'cuda' and not torch.cuda.is_available(): raise OptionError("--device cuda was asked for but no GPU is available")
+    try: d = torch.device(device)
+    except (RuntimeError, TypeError, ValueError): raise OptionError(f"--device {device!r} is not a device: use auto, cpu, cuda or cuda:N") from None
+    n = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    if d.type == 'cuda' and not n: raise OptionError(f"--device {device} was asked for but no GPU is available (use --device cpu)")
+    if d.type == 'cuda' and (d.index or 0) >= n: raise OptionError(f"--device {device}: this machine has {n} GPU(s), cuda:0 to cuda:{n - 1}")
+    if d.type == 'mps' and not torch.backends.mps.is_available(): raise OptionError(f"--device {device}: no Apple GPU (MPS) here")
+    if d.type not in ('cpu', 'cuda', 'mps'): raise OptionError(f"--device {device}: use auto, cpu, cuda or cuda:N")
     return d
 
 # %% ../nbs/00_core.ipynb #8751a35f

@@ -4,26 +4,27 @@
 
 # %% ../nbs/01_data.ipynb #e87f1871
 from __future__ import annotations
-import json, random, warnings, re, os, shutil
+import json, random, warnings, re
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np
 import torch
 from torch import Tensor
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 from torchvision.transforms import v2
 from torchvision import tv_tensors
 from fastcore.script import call_parse
 import time
 from .core import check_size, pad_masks, sort_by_area, show_batch, show_sample
+from .files import OutputFolder, read_image, read_mask  # noqa: F401 (read_* are this module's readers too)
 from fastprogress.fastprogress import progress_bar
 from fastai.data.load import DataLoader
 from fastai.data.core import DataLoaders
 
 # %% auto #0
 __all__ = ['DOMAINS', 'Scene', 'render_scene', 'random_scene', 'save_sample', 'make_synthetic', 'data_root', 'synthetic_root',
-           'read_mask', 'read_image', 'joint_transform', 'FolderDataset', 'UnalignedDataset', 'collate_sets',
-           'PartialEpochDL', 'instagan_dls', 'load_paired', 'fixed_samples', 'synthetic_cli']
+           'joint_transform', 'FolderDataset', 'UnalignedDataset', 'collate_sets', 'PartialEpochDL', 'instagan_dls',
+           'load_paired', 'fixed_samples', 'synthetic_cli']
 
 # %% ../nbs/01_data.ipynb #a5d69f42
 @dataclass
@@ -118,34 +119,16 @@ def make_synthetic(out:Path|str, n_train:int=1000, n_test:int=100, size:int=64, 
     cfg = dict(n_train=n_train, n_test=n_test, size=size, max_instances=max_instances, min_instances=min_instances, seed=seed,
                format=3)  # 2: ideal instances in the source's order; 3: sets are replaced whole (older ones could hold stale masks)
     if _synthetic_done(out, cfg): return out  # already generated with the same settings: nothing to do
-    if out.exists() and any(out.iterdir()) and not (out / 'synthetic.json').exists():
-        raise FileExistsError(f"{out} exists and does not hold a synthetic data set (no synthetic.json): "
-                              "choose another --out, or delete it if it is a half-written set")
-    dest = out.parent / f'.{out.name}.partial-{os.getpid()}'  # written beside, moved into place when complete
-    try: _write_synthetic(dest, cfg, progress)
-    except BaseException:
-        shutil.rmtree(dest, ignore_errors=True); raise
-    _move_into_place(dest, out, cfg)
+    # written beside, swapped in whole when complete; if another process finished the same set first, its copy stays
+    with OutputFolder(out, 'data synthetic', legacy=lambda p: (p / 'synthetic.json').exists(),
+                      done=lambda: _synthetic_done(out, cfg)) as o:
+        _write_synthetic(o.path, cfg, progress)
     return out
-
-def _move_into_place(dest:Path, out:Path, cfg:dict):
-    "Rename the complete set `dest` to `out`, replacing (whole) an older set or empty folder there; if another process finished `cfg` first, keep its copy."
-    for attempt in range(3):  # another process may move its own set in between: look again
-        if _synthetic_done(out, cfg): shutil.rmtree(dest, ignore_errors=True); return
-        if out.exists():  # none of the old set's files may outlive it: its masks would join the new scenes
-            old = out.parent / f'.{out.name}.old-{os.getpid()}-{attempt}'
-            try: out.rename(old)
-            except OSError: continue
-            shutil.rmtree(old, ignore_errors=True)
-        try: dest.rename(out); return
-        except OSError: continue
-    shutil.rmtree(dest, ignore_errors=True)
-    raise FileExistsError(f"could not move the synthetic set into {out}: other processes keep replacing it")
 
 def _synthetic_done(out:Path, cfg:dict) -> bool:
     "Whether `out` holds a complete synthetic set made with `cfg` (its `synthetic.json` is written last)."
-    meta = out / 'synthetic.json'
-    return meta.exists() and json.loads(meta.read_text()).get('config') == cfg and (out / 'testB_ideal').exists()
+    try: return json.loads((out / 'synthetic.json').read_text()).get('config') == cfg and (out / 'testB_ideal').exists()
+    except (OSError, ValueError, AttributeError): return False
 
 def _write_synthetic(out:Path, cfg:dict, progress:bool):
     "Render every scene of the set `cfg` describes into `out`, then its `synthetic.json`."
@@ -188,23 +171,6 @@ def synthetic_root(size:int=64, **synthetic) -> Path:
                     if k in _SYNTHETIC_DEFAULTS and v != _SYNTHETIC_DEFAULTS[k])
     return Path('data') / f'synthetic-{size}{extra}'
 
-
-# %% ../nbs/01_data.ipynb #09857a82
-def read_mask(path:Path|str) -> np.ndarray:
-    "Read one instance mask PNG as a bool `HxW` array by the midpoint rule (0/1-valued masks are binary already)."
-    try: im = Image.open(path); im.load()
-    except (UnidentifiedImageError, OSError) as e: raise ValueError(f"cannot read mask {path}: {e}") from None
-    if im.mode in ('RGB', 'RGBA', 'P', 'LA'): im = im.convert('L')
-    a = np.asarray(im)
-    if a.dtype == bool: return a
-    if a.max(initial=0) <= 1: return a == 1
-    top = 65535 if (a.dtype == np.uint16 or im.mode.startswith('I')) and a.max() > 255 else 255
-    return a > top // 2
-
-def read_image(path:Path|str) -> Image.Image:
-    "Open an image as RGB, raising a `ValueError` that names the file when it cannot be read."
-    try: im = Image.open(path); im.load(); return im.convert('RGB')
-    except (UnidentifiedImageError, OSError, SyntaxError) as e: raise ValueError(f"cannot read image {path}: {e}") from None
 
 # %% ../nbs/01_data.ipynb #02163d6e
 def joint_transform(size:int|tuple|None=None, load_size:int|tuple|None=None, train:bool=False, flip:bool=True) -> v2.Compose:

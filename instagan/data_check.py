@@ -7,7 +7,7 @@ from __future__ import annotations
 import re, time
 from dataclasses import dataclass
 from pathlib import Path
-from PIL import Image
+from .files import read_image, read_mask
 from fastcore.script import call_parse
 
 # %% auto #0
@@ -32,7 +32,7 @@ class DataReport:
                          + ([f'  ... and {len(self.problems) + len(self.warnings) - 40} more'] if len(self.problems) + len(self.warnings) > 40 else []))
 
 def check_data(root:Path|str, folders:tuple=('trainA', 'trainB', 'testA', 'testB')) -> DataReport:
-    "Read every image and mask header of the folder layout under `root` and report what training would trip over."
+    "Read every image and mask of the folder layout under `root`, as training reads them, and report what it would trip over."
     root = Path(root)
     if not root.is_dir(): raise FileNotFoundError(f"data folder {root} does not exist")
     exts, counts, problems, warns = {'.png', '.jpg', '.jpeg', '.bmp', '.webp'}, {}, [], []
@@ -44,8 +44,8 @@ def check_data(root:Path|str, folders:tuple=('trainA', 'trainB', 'testA', 'testB
         if not seg_dir.is_dir(): problems.append(f"{seg_dir} does not exist: each image folder needs its _seg folder"); continue
         sizes = {}
         for p in sorted(q for q in img_dir.iterdir() if q.suffix.lower() in exts):
-            try: im = Image.open(p); im.load(); sizes[p.stem] = im.size
-            except Exception as e: problems.append(f"unreadable image {p} ({type(e).__name__}: {str(e)[:80]})")
+            try: sizes[p.stem] = read_image(p).size  # the reader training uses: every mode decoded, or refused by name
+            except ValueError as e: problems.append(str(e)[:200])
         if not sizes and not any(str(img_dir) in pr for pr in problems): problems.append(f"{img_dir} holds no readable images")
         ks, n_masks = {}, 0
         for p in sorted(seg_dir.iterdir()):
@@ -57,9 +57,11 @@ def check_data(root:Path|str, folders:tuple=('trainA', 'trainB', 'testA', 'testB
                     warns.append(f"mask {p} matches no image in {img_dir}")
                 continue
             n_masks += 1; ks.setdefault(m[1], []).append(int(m[2]))
-            try: size = Image.open(p).size
-            except Exception as e: problems.append(f"unreadable mask {p} ({type(e).__name__})"); continue
+            try: fg = read_mask(p)
+            except ValueError as e: problems.append(str(e)[:200]); continue
+            size = fg.shape[::-1]
             if size != sizes[m[1]]: problems.append(f"mask {p} is {size[0]}x{size[1]} but its image is {sizes[m[1]][0]}x{sizes[m[1]][1]}")
+            elif not fg.any(): warns.append(f"mask {p} has no foreground pixel by the mask rule (notebook 00b): an empty instance")
         for i, k in ks.items():
             if sorted(k) != list(range(len(k))): warns.append(f"masks of {img_dir / i} are numbered {sorted(k)}: a gap in k")
         counts[folder] = (len(sizes), n_masks)

@@ -4,21 +4,23 @@
 
 # %% ../nbs/02_datasets.ipynb #e35ea964
 from __future__ import annotations
-import json, os, re, shutil
+import json, os, shutil
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 import numpy as np
 import scipy.io
 import scipy.ndimage
 from PIL import Image, ImageFile
 from fastprogress.fastprogress import progress_bar
 from .data import save_sample, read_image
+from .files import OutputFolder
+from .core import OptionError
 
 # %% auto #0
-__all__ = ['FOLDERS', 'MANIFEST', 'SOURCES', 'Report', 'SampleWriter', 'resize_sample', 'split_components', 'order_instances',
-           'split_ids', 'Download', 'default_cache', 'download_plan', 'coco_image_plan', 'fetch', 'resolve_source',
-           'fixture_photo']
+__all__ = ['FOLDERS', 'MANIFEST', 'SOURCES', 'Report', 'data_output', 'SampleWriter', 'inside_source', 'resize_sample',
+           'split_components', 'order_instances', 'split_ids', 'Download', 'default_cache', 'download_plan',
+           'coco_image_plan', 'fetch', 'resolve_source', 'fixture_photo']
 
 # %% ../nbs/02_datasets.ipynb #14d72c4e
 FOLDERS = ('trainA', 'trainB', 'testA', 'testB')
@@ -61,55 +63,41 @@ class Report:
                     skipped=dict(self.skipped), noted=dict(self.noted), examples=self.examples, notes=self.notes, ids=self.ids)
 
 # %% ../nbs/02_datasets.ipynb #2bf80b2e
-def _sample_files(root:Path, folder:str, name:str) -> list[Path]:
-    "The image and mask files of sample `name` in `folder` (masks matched exactly: `name_<k>.png`)."
-    seg = root / f'{folder}_seg'
-    masks = [p for p in seg.glob(f'{_glob_escape(name)}_*.png') if re.fullmatch(re.escape(name) + r'_\d+', p.stem)] if seg.is_dir() else []
-    img = root / folder / f'{name}.png'
-    return ([img] if img.exists() else []) + masks
+def _manifest_dataset(folder:Path) -> str|None:
+    "The data set an earlier preparation in `folder` made (its manifest names it), or None."
+    try: return json.loads((Path(folder) / MANIFEST).read_text()).get('dataset')
+    except (OSError, ValueError, AttributeError): return None
 
-def _glob_escape(s:str) -> str:
-    "Escape glob metacharacters in `s`."
-    return re.sub(r'([\[\]*?])', r'[\1]', s)
+def data_output(out:Path|str, dataset:str, inputs:dict|None=None) -> OutputFolder:
+    "Where `instagan data <dataset>` writes: never an input, never a folder it did not write; replaced whole when complete."
+    return OutputFolder(out, f'data {dataset}', inputs, legacy=lambda p: _manifest_dataset(p) == dataset)
 
 class SampleWriter:
-    "Writes samples into the folder layout atomically and removes stale ones at `finish`."
-    def __init__(self, report:Report):
-        self.report, self.root = report, Path(report.root)
-        self.tmp = self.root / '.tmp'
-        shutil.rmtree(self.tmp, ignore_errors=True)  # left over from an interrupted run
+    "Writes the samples of one preparation run into `into` (the hidden folder of its `data_output`) and counts them."
+    def __init__(self, report:Report, into:Path|str):
+        self.report, self.root = report, Path(into)
         self.root.mkdir(parents=True, exist_ok=True)
 
     def write(self, folder:str, name:str, image:Image.Image, masks:list[np.ndarray]):
-        "Write sample `name` (image and its bool masks, largest first) to `folder`, replacing any earlier version."
+        "Write sample `name` (image and its bool masks, largest first) to `folder`."
         if not masks: raise ValueError(f"sample {name} has no instance; skip it before writing")
-        tmp_paths = save_sample(self.tmp, folder, name, image, masks)
-        for p in _sample_files(self.root, folder, name): p.unlink()
-        for p in tmp_paths[1:] + tmp_paths[:1]:  # masks first, image last
-            dst = self.root / p.parent.name / p.name; dst.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(p, dst)
+        save_sample(self.root, folder, name, image, masks)
         self.report.ids[folder].append(name); self.report.instances[folder] += len(masks)
 
     def finish(self) -> Report:
-        "Remove samples not written by this run, write the manifest, and return the report."
-        removed = 0
-        for f in FOLDERS:
-            keep = set(self.report.ids[f])
-            for d, pat in ((self.root / f, r'(.+)'), (self.root / f'{f}_seg', r'(.+)_\d+')):
-                if not d.is_dir(): continue
-                for p in d.glob('*.png'):
-                    m = re.fullmatch(pat, p.stem)
-                    if m and m[1] not in keep: p.unlink(); removed += p.parent.name == f
-        if removed: self.report.notes.append(f"removed {removed} stale sample(s) of an earlier run")
+        "Write the manifest and return the report; an empty data set is an error (and its `data_output` is not replaced)."
         if not any(self.report.ids.values()):
-            shutil.rmtree(self.tmp, ignore_errors=True)
             why = '; '.join(f"{n} x {r}" for r, n in self.report.skipped.items()) or 'no image holds either class'
-            raise ValueError(f"empty data set: no sample written to {self.root} (classes {self.report.config.get('classes')}; {why})")
+            raise ValueError(f"empty data set: no sample for {self.report.root} (classes {self.report.config.get('classes')}; {why})")
         for f in FOLDERS:
             if not self.report.ids[f]: self.report.notes.append(f"WARNING: {f} is empty, so this data set cannot train or test that side")
-        shutil.rmtree(self.tmp, ignore_errors=True)
         (self.root / MANIFEST).write_text(json.dumps(self.report.to_json(), indent=1))
         return self.report
+
+def inside_source(name:str) -> bool:
+    "Whether a file name from a data set's own lists stays inside its folder (relative, no `..`); others are never read."
+    p = PurePosixPath(str(name).replace('\\', '/'))
+    return bool(str(name)) and not p.is_absolute() and '..' not in p.parts and not PureWindowsPath(str(name)).drive
 
 # %% ../nbs/02_datasets.ipynb #02bfe281
 def resize_sample(image:Image.Image, masks:list[np.ndarray], height:int=0, width:int=0, mode:str='crop'):
@@ -151,7 +139,7 @@ def order_instances(masks:list[np.ndarray], report:Report|None=None, item:str=''
 # %% ../nbs/02_datasets.ipynb #d433cad9
 def split_ids(ids_by_domain:dict, test_frac:float=0.1, seed:int=0) -> dict:
     "Seeded train/test split: `{'A': ids, 'B': ids}` -> `{'trainA': [...], 'testA': [...], ...}`, ids sorted."
-    if not 0 <= test_frac < 1: raise ValueError(f"--test-frac must be in [0, 1), got {test_frac}")
+    if not 0 <= test_frac < 1: raise OptionError(f"--test-frac must be in [0, 1), got {test_frac}")
     everyone = sorted(set().union(*map(set, ids_by_domain.values())))
     key = dict(zip(everyone, np.random.default_rng(seed).random(len(everyone))))
     out = {}
@@ -195,7 +183,8 @@ def download_plan(dataset:str, cache:Path|str|None=None) -> tuple[list[Download]
 def coco_image_plan(images:list[dict], dest:Path|str) -> list[Download]:
     "Per-image downloads (`coco_url` of each image record) into `dest`, for the images not there yet."
     dest = Path(dest)
-    return [Download(im['coco_url'], dest / im['file_name']) for im in images if not (dest / im['file_name']).exists()]
+    return [Download(im['coco_url'], dest / im['file_name']) for im in images
+            if inside_source(im['file_name']) and not (dest / im['file_name']).exists()]
 
 # %% ../nbs/02_datasets.ipynb #cef7f444
 def _md5(p:Path) -> str:
@@ -246,10 +235,10 @@ def _need(p:Path, what:str) -> Path:
 def _pair(task:str, names:list[str], dataset:str) -> tuple[str, str]:
     "Parse a task 'a2b' or 'A:B' into two class names, checking both against `names`."
     a, b = task.split(':', 1) if ':' in task else (task.split('2', 1) if task.count('2') == 1 else (None, None))
-    if a is None: raise ValueError(f"task {task!r}: write it as CAT1:CAT2 (e.g. pants:shorts) or cat12cat2 (e.g. pants2shorts)")
+    if a is None: raise OptionError(f"--task {task!r}: write it as CAT1:CAT2 (e.g. pants:shorts) or cat12cat2 (e.g. pants2shorts)")
     for c in (a, b):
         if c not in names:
-            raise ValueError(f"unknown {dataset} class {c!r} in task {task!r}; valid names: {', '.join(sorted(n for n in names if n and n not in ('null', 'background')))}")
+            raise OptionError(f"unknown {dataset} class {c!r} in --task {task!r}; valid names: {', '.join(sorted(n for n in names if n and n not in ('null', 'background')))}")
     return a, b
 
 def _open_image(p:Path, report:Report, item:str) -> Image.Image|None:

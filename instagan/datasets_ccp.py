@@ -12,7 +12,7 @@ import scipy.ndimage
 from PIL import Image
 from fastcore.script import call_parse
 from fastprogress.fastprogress import progress_bar
-from .datasets import FOLDERS, Report, SampleWriter, _image_size, _need, _open_image, _pair, order_instances, resize_sample, resolve_source, split_components, split_ids, fixture_photo
+from .datasets import FOLDERS, Report, SampleWriter, data_output, _image_size, _need, _open_image, _pair, order_instances, resize_sample, resolve_source, split_components, split_ids, fixture_photo
 
 # %% auto #0
 __all__ = ['CCP_TASKS', 'ETHICS_WARNING', 'CCP_NAMES', 'ccp_labels', 'read_ccp_annotation', 'prepare_ccp', 'make_ccp_fixture',
@@ -42,6 +42,7 @@ def prepare_ccp(source:Path|str, out:Path|str, task:str='pants2shorts', componen
                 seed:int=0, height:int=0, width:int=0, min_area:int=0, exclusive:bool=False, progress:bool=True) -> Report:
     "Prepare CCP task `task` ('pants2shorts', 'jeans2skirt' or 'CAT1:CAT2') from the raw folder `source` into `out`."
     source = Path(source)
+    dest = data_output(out, 'ccp', {'--source': source})  # checked before any work
     photos = _need(source / 'photos', 'the CCP photos folder photos/NNNN.jpg')
     anns = _need(source / 'annotations' / 'pixel-level', 'the CCP folder annotations/pixel-level/NNNN.mat')
     names = ccp_labels(source)
@@ -68,20 +69,21 @@ def prepare_ccp(source:Path|str, out:Path|str, task:str='pants2shorts', componen
     if both: rep.notes.append(f"{both} photo(s) hold both classes: each is a sample of both domains")
     split = split_ids(has, test_frac, seed)
     rep.notes.append(f"test split: {len(split['testA'])} + {len(split['testB'])} photos held out (--test-frac {test_frac}, --seed {seed})")
-    # pass 2: write
-    w = SampleWriter(rep)
-    for folder in FOLDERS:
-        c = cid[folder[-1]]
-        for pid in progress_bar(split[folder], display=progress, leave=False):
-            img = _open_image(photos / f'{pid}.jpg', rep, f'{pid}.jpg')
-            if img is None: continue
-            region = read_ccp_annotation(anns / f'{pid}.mat') == c
-            masks = split_components(region) if components else [region]
-            img, masks = resize_sample(img, masks, height, width, 'crop')
-            masks = order_instances(masks, rep, pid, min_area)
-            if not masks: rep.skip('no instance left', f'{folder}/{pid}'); continue
-            w.write(folder, pid, img, masks)
-    return w.finish()
+    # pass 2: write (beside --out; swapped in whole when complete)
+    with dest as o:
+        w = SampleWriter(rep, o.path)
+        for folder in FOLDERS:
+            c = cid[folder[-1]]
+            for pid in progress_bar(split[folder], display=progress, leave=False):
+                img = _open_image(photos / f'{pid}.jpg', rep, f'{pid}.jpg')
+                if img is None: continue
+                region = read_ccp_annotation(anns / f'{pid}.mat') == c
+                masks = split_components(region) if components else [region]
+                img, masks = resize_sample(img, masks, height, width, 'crop')
+                masks = order_instances(masks, rep, pid, min_area)
+                if not masks: rep.skip('no instance left', f'{folder}/{pid}'); continue
+                w.write(folder, pid, img, masks)
+        return w.finish()
 
 # %% ../nbs/02b_ccp.ipynb #3fe9cf08
 CCP_NAMES = ('null accessories bag belt blazer blouse bodysuit boots bra bracelet cape cardigan clogs coat dress earrings '
@@ -134,6 +136,7 @@ def ccp_cli(out:str=None,  # folder to write the prepared data set into (default
             cache:str=None):  # where downloads go (default: $INSTAGAN_CACHE or ~/.instagan/downloads)
     "Prepare a Clothing Co-Parsing task (default pants2shorts) in the folder layout, with a held-out test split."
     t0 = time.perf_counter()
+    if out is not None: data_output(out, 'ccp', {'--source': source})  # before a download: a refused --out costs nothing
     src = resolve_source('ccp', source, cache)
     a, b = CCP_TASKS.get(task) or _pair(task, ccp_labels(src), 'CCP')
     rep = prepare_ccp(src, out or f'data/{a}2{b}', task, components, test_frac, seed, height, width, min_area, exclusive)

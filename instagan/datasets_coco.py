@@ -11,23 +11,39 @@ import numpy as np
 from PIL import Image
 from fastcore.script import call_parse
 from fastprogress.fastprogress import progress_bar
-from .datasets import Report, SampleWriter, _need, _open_image, coco_image_plan, download_plan, fetch, order_instances, resize_sample, split_ids, fixture_photo
+from .core import OptionError
+from .datasets import Report, SampleWriter, data_output, inside_source, _need, _open_image, coco_image_plan, download_plan, fetch, order_instances, resize_sample, split_ids, fixture_photo
 
 # %% auto #0
 __all__ = ['coco_class_ids', 'prepare_coco', 'make_coco_fixture', 'coco_cli']
 
 # %% ../nbs/02c_coco.ipynb #b0c46f7a
 def _load_coco(path:Path|str):
-    "A pycocotools `COCO` index of an instances file, quietly."
+    "A pycocotools `COCO` index of an instances file, quietly; a `ValueError` naming the file when it is not one."
     from pycocotools.coco import COCO
-    _need(Path(path), 'a COCO instances json file (e.g. annotations/instances_train2017.json)')
-    with contextlib.redirect_stdout(io.StringIO()): return COCO(str(path))
+    path = _need(Path(path), 'a COCO instances json file (e.g. annotations/instances_train2017.json)')
+    try:
+        with contextlib.redirect_stdout(io.StringIO()): coco = COCO(str(path))
+    except json.JSONDecodeError as e: raise ValueError(f"{path} is not valid JSON ({e}): expected a COCO instances file") from None
+    except (AssertionError, KeyError, TypeError, AttributeError, IndexError, UnicodeDecodeError) as e:
+        raise ValueError(f"{path} is not a COCO instances file ({type(e).__name__}: {e})") from None
+    for k in ('images', 'annotations', 'categories'):
+        if not isinstance(coco.dataset.get(k), list): raise ValueError(f"{path} is not a COCO instances file: no list `{k}`")
+    for im in coco.dataset['images']:
+        if not isinstance(im, dict) or not {'id', 'file_name', 'height', 'width'} <= set(im):
+            raise ValueError(f"{path}: image record {str(im)[:60]} lacks one of id, file_name, height, width")
+    for a in coco.dataset['annotations']:
+        for key, known, what in (('image_id', coco.imgs, 'images'), ('category_id', coco.cats, 'categories')):
+            if a.get(key) not in known:
+                raise ValueError(f"{path}: annotation {a.get('id')} names {key} {a.get(key)!r}, which `{what}` does not list")
+    coco.source = path
+    return coco
 
 def coco_class_ids(coco, classes:list[str]) -> list[int]:
     "COCO category ids of `classes`, with an error listing the valid names for an unknown one."
     cats = {c['name']: c['id'] for c in coco.loadCats(coco.getCatIds())}
     for c in classes:
-        if c not in cats: raise ValueError(f"unknown COCO class {c!r}; valid names: {', '.join(sorted(cats))}")
+        if c not in cats: raise OptionError(f"--classes: unknown COCO class {c!r}; valid names: {', '.join(sorted(cats))}")
     return [cats[c] for c in classes]
 
 # %% ../nbs/02c_coco.ipynb #d226aee4
@@ -52,7 +68,9 @@ def _coco_write(coco, images:Path, recs:dict, split:dict, w:SampleWriter, rep:Re
     for folder, iids in split.items():
         c = cids['AB'.index(folder[-1])]
         for iid in progress_bar(iids, display=progress, leave=False):
-            im = recs[folder[-1]][iid]; p = images / im['file_name']
+            im = recs[folder[-1]][iid]
+            if not inside_source(im['file_name']): rep.skip('file_name outside the images folder (not read)', im['file_name']); continue
+            p = images / im['file_name']
             if not p.exists(): rep.skip('image file missing', p); continue
             img = _open_image(p, rep, im['file_name'])
             if img is None: continue
@@ -61,7 +79,10 @@ def _coco_write(coco, images:Path, recs:dict, split:dict, w:SampleWriter, rep:Re
             masks = []
             for a in coco.loadAnns(coco.getAnnIds(imgIds=[iid], catIds=[c], iscrowd=None)):
                 if a.get('iscrowd', 0) and not include_crowd: rep.skip('crowd region', f"annotation {a['id']}"); continue
-                masks.append(coco.annToMask(a).astype(bool))
+                try: masks.append(coco.annToMask(a).astype(bool))
+                except Exception as e:  # pycocotools' own errors (C code) for a malformed polygon or RLE
+                    raise ValueError(f"{coco.source}: annotation {a['id']} has a segmentation pycocotools cannot decode "
+                                     f"({type(e).__name__}: {e})") from None
             masks = order_instances(masks, rep, rep_item(im), min_area)  # filters on the source's pixels
             img, masks = resize_sample(img, masks, size, size, resize if size else 'none')
             masks = order_instances(masks, rep, rep_item(im), 0, max_instances)
@@ -74,8 +95,10 @@ def prepare_coco(out:Path|str, annotations:Path|str, images:Path|str, classes:li
                  size:int=256, resize:str='crop', min_area:int=0, max_instances:int=0, include_crowd:bool=False,
                  exclusive:bool=False, progress:bool=True) -> Report:
     "Prepare COCO classes `A B` into `out`: every instance from `annotations`/`images`, test split held out or given."
-    if len(classes) != 2: raise ValueError(f"--classes needs two class names (A B), got {list(classes)}")
-    if resize not in ('crop', 'keep'): raise ValueError(f"--resize must be 'crop' or 'keep', got {resize!r}")
+    if len(classes) != 2: raise OptionError(f"--classes needs two class names (A B), got {list(classes)}")
+    if resize not in ('crop', 'keep'): raise OptionError(f"--resize must be 'crop' or 'keep', got {resize!r}")
+    dest = data_output(out, 'coco', {'--annotations': annotations, '--images': images, '--test-annotations': test_annotations,
+                                     '--test-images': test_images})  # checked before any work
     images = _need(Path(images), 'the folder of COCO images named by the annotations')
     coco = _load_coco(annotations); cids = coco_class_ids(coco, classes)
     rep = Report('coco', Path(out), dict(annotations=str(annotations), images=str(images), classes=dict(A=classes[0], B=classes[1]),
@@ -84,20 +107,21 @@ def prepare_coco(out:Path|str, annotations:Path|str, images:Path|str, classes:li
     kw = dict(size=size, resize=resize, min_area=min_area, max_instances=max_instances, include_crowd=include_crowd, progress=progress)
     recs = _coco_split(coco, cids, rep, include_crowd, exclusive)
     names = {d: [Path(r['file_name']).stem for r in recs[d].values()] for d in 'AB'}
-    w = SampleWriter(rep)
-    if test_annotations is None:
-        s = split_ids({d: list(recs[d]) for d in 'AB'}, test_frac, seed)
-        rep.notes.append(f"test split: {len(s['testA'])} + {len(s['testB'])} images held out (--test-frac {test_frac}, --seed {seed})")
-        _coco_write(coco, images, recs, s, w, rep, cids, **kw)
-    else:
-        _coco_write(coco, images, recs, {'trainA': sorted(recs['A']), 'trainB': sorted(recs['B'])}, w, rep, cids, **kw)
-        tcoco = _load_coco(test_annotations); tcids = coco_class_ids(tcoco, classes)
-        timages = _need(Path(test_images or images), 'the folder of the test images')
-        trecs = _coco_split(tcoco, tcids, rep, include_crowd, exclusive)
-        _coco_write(tcoco, timages, trecs, {'testA': sorted(trecs['A']), 'testB': sorted(trecs['B'])}, w, rep, tcids, **kw)
-    both = len(set(names['A']) & set(names['B']))
-    if both: rep.notes.append(f"{both} image(s) hold both classes: each is a sample of both domains")
-    return w.finish()
+    with dest as o:  # written beside --out, swapped in whole when complete
+        w = SampleWriter(rep, o.path)
+        if test_annotations is None:
+            s = split_ids({d: list(recs[d]) for d in 'AB'}, test_frac, seed)
+            rep.notes.append(f"test split: {len(s['testA'])} + {len(s['testB'])} images held out (--test-frac {test_frac}, --seed {seed})")
+            _coco_write(coco, images, recs, s, w, rep, cids, **kw)
+        else:
+            _coco_write(coco, images, recs, {'trainA': sorted(recs['A']), 'trainB': sorted(recs['B'])}, w, rep, cids, **kw)
+            tcoco = _load_coco(test_annotations); tcids = coco_class_ids(tcoco, classes)
+            timages = _need(Path(test_images or images), 'the folder of the test images')
+            trecs = _coco_split(tcoco, tcids, rep, include_crowd, exclusive)
+            _coco_write(tcoco, timages, trecs, {'testA': sorted(trecs['A']), 'testB': sorted(trecs['B'])}, w, rep, tcids, **kw)
+        both = len(set(names['A']) & set(names['B']))
+        if both: rep.notes.append(f"{both} image(s) hold both classes: each is a sample of both domains")
+        return w.finish()
 
 # %% ../nbs/02c_coco.ipynb #5d92fc8f
 def make_coco_fixture(root:Path|str) -> dict:
@@ -164,6 +188,8 @@ def coco_cli(out:str=None,  # folder to write the prepared data set into (defaul
              cache:str=None):  # where downloads go (default: $INSTAGAN_CACHE or ~/.instagan/downloads)
     "Prepare two COCO classes (default sheep giraffe) in the folder layout: every instance, largest first."
     t0 = time.perf_counter(); classes = list(classes or ('sheep', 'giraffe'))
+    data_output(out or f'data/{classes[0]}2{classes[1]}', 'coco', {'--source': source, '--annotations': annotations, '--images': images,
+                '--test-annotations': test_annotations, '--test-images': test_images})  # before a download
     if annotations is None and source is None:  # download: annotation archive, then only the images we need
         plan, src = download_plan('coco', cache)
         fetch(plan, 'COCO annotations', '(COCO lives at https://cocodataset.org)')

@@ -10,7 +10,8 @@ import numpy as np
 from PIL import Image
 from fastcore.script import call_parse
 from fastprogress.fastprogress import progress_bar
-from .datasets import Report, SampleWriter, _need, _open_image, _pair, order_instances, resize_sample, resolve_source, fixture_photo
+from .files import open_image
+from .datasets import Report, SampleWriter, data_output, inside_source, _need, _open_image, _pair, order_instances, resize_sample, resolve_source, fixture_photo
 
 # %% auto #0
 __all__ = ['MHP_LABELS', 'read_label_map', 'mhp_annotations', 'prepare_mhp', 'make_mhp_fixture', 'mhp_cli']
@@ -21,8 +22,7 @@ MHP_LABELS = ['background', 'hat', 'hair', 'sunglass', 'upper-clothes', 'skirt',
 
 def read_label_map(path:Path|str) -> np.ndarray:
     "A label-map PNG as an integer `(H, W)` array (grey, palette, or RGB with equal channels as OpenCV reads it)."
-    try: im = Image.open(path); im.load()
-    except Exception as e: raise ValueError(f"cannot read label map {path}: {e}") from None
+    im = open_image(path, 'label map')  # a `ValueError` naming it: not an image, truncated, a decompression bomb
     a = np.asarray(im)
     if a.ndim == 3:
         if not (a[..., :3] == a[..., :1]).all(): raise ValueError(f"label map {path} is a colour image; expected one label id per pixel")
@@ -42,36 +42,39 @@ def prepare_mhp(source:Path|str, out:Path|str, task:str='pants2skirt', height:in
                 keep_landscape:bool=False, min_area:int=0, exclusive:bool=False, progress:bool=True) -> Report:
     "Prepare MHP v1 task `task` ('pants2skirt' or 'CAT1:CAT2') from the raw folder `source` into `out`."
     source = Path(source)
+    dest = data_output(out, 'mhp', {'--source': source})  # checked before any work
     img_dir = _need(source / 'images', 'the MHP photos folder images/<id>.jpg')
     ann = mhp_annotations(_need(source / 'annotations', 'the MHP folder annotations/<id>_<persons>_<k>.png'))
     a, b = _pair(task, MHP_LABELS, 'MHP'); cid = {'A': MHP_LABELS.index(a), 'B': MHP_LABELS.index(b)}
     rep = Report('mhp', Path(out), dict(source=str(source), task=f'{a}2{b}', classes=dict(A=a, B=b), height=height, width=width,
                                         keep_landscape=keep_landscape, min_area=min_area, exclusive=exclusive))
-    w = SampleWriter(rep)
-    for phase in ('train', 'test'):
-        lst = _need(source / f'{phase}_list.txt', f'the MHP split file {phase}_list.txt (one image file name a line)')
-        for line in progress_bar(lst.read_text().split(), display=progress, leave=False):
-            iid = Path(line).stem; persons = ann.get(iid, [])
-            if not persons: rep.skip('image without annotation', line); continue
-            maps = [read_label_map(p) for p in persons]
-            found = {d: [m == cid[d] for m in maps if (m == cid[d]).any()] for d in 'AB'}
-            if not found['A'] and not found['B']: rep.skip('image holds neither class', line); continue
-            if exclusive and found['A'] and found['B']: rep.skip('image holds both classes (--exclusive)', line); continue
-            p = img_dir / line if (img_dir / line).exists() else img_dir / f'{iid}.jpg'
-            if not p.exists(): rep.skip('image file missing', p); continue
-            img = _open_image(p, rep, line)
-            if img is None: continue
-            for q, m in zip(persons, maps):
-                if m.shape != (img.height, img.width):
-                    raise ValueError(f"label map {q} is {m.shape[1]}x{m.shape[0]} (WxH) but its image {p} is {img.width}x{img.height}")
-            if img.width > img.height and not keep_landscape: rep.skip('landscape image (--keep-landscape keeps it)', line); continue
-            for d in 'AB':
-                if not found[d]: continue
-                im, masks = resize_sample(img, found[d], height, width, 'crop')
-                masks = order_instances(masks, rep, iid, min_area)
-                if not masks: rep.skip('no instance left', f'{phase}{d}/{iid}'); continue
-                w.write(f'{phase}{d}', iid, im, masks)
-    return w.finish()
+    with dest as o:  # written beside --out, swapped in whole when complete
+        w = SampleWriter(rep, o.path)
+        for phase in ('train', 'test'):
+            lst = _need(source / f'{phase}_list.txt', f'the MHP split file {phase}_list.txt (one image file name a line)')
+            for line in progress_bar(lst.read_text().split(), display=progress, leave=False):
+                if not inside_source(line): rep.skip('image name outside images/ (not read)', line); continue
+                iid = Path(line).stem; persons = ann.get(iid, [])
+                if not persons: rep.skip('image without annotation', line); continue
+                maps = [read_label_map(p) for p in persons]
+                found = {d: [m == cid[d] for m in maps if (m == cid[d]).any()] for d in 'AB'}
+                if not found['A'] and not found['B']: rep.skip('image holds neither class', line); continue
+                if exclusive and found['A'] and found['B']: rep.skip('image holds both classes (--exclusive)', line); continue
+                p = img_dir / line if (img_dir / line).exists() else img_dir / f'{iid}.jpg'
+                if not p.exists(): rep.skip('image file missing', p); continue
+                img = _open_image(p, rep, line)
+                if img is None: continue
+                for q, m in zip(persons, maps):
+                    if m.shape != (img.height, img.width):
+                        raise ValueError(f"label map {q} is {m.shape[1]}x{m.shape[0]} (WxH) but its image {p} is {img.width}x{img.height}")
+                if img.width > img.height and not keep_landscape: rep.skip('landscape image (--keep-landscape keeps it)', line); continue
+                for d in 'AB':
+                    if not found[d]: continue
+                    im, masks = resize_sample(img, found[d], height, width, 'crop')
+                    masks = order_instances(masks, rep, iid, min_area)
+                    if not masks: rep.skip('no instance left', f'{phase}{d}/{iid}'); continue
+                    w.write(f'{phase}{d}', iid, im, masks)
+        return w.finish()
 
 # %% ../nbs/02d_mhp.ipynb #5e77d265
 def make_mhp_fixture(root:Path|str) -> dict:
@@ -120,6 +123,7 @@ def mhp_cli(out:str=None,  # folder to write the prepared data set into (default
     "Prepare a Multi-Human Parsing (LV-MHP-v1) task (default pants2skirt): each person's region is one instance."
     t0 = time.perf_counter()
     a, b = _pair(task, MHP_LABELS, 'MHP')
+    data_output(out or f'data/{a}2{b}', 'mhp', {'--source': source})  # before a download: a refused --out costs nothing
     src = resolve_source('mhp', source, cache)
     rep = prepare_mhp(src, out or f'data/{a}2{b}', task, height, width, keep_landscape, min_area, exclusive)
     print(rep); print(f"({time.perf_counter() - t0:.1f} s)")

@@ -9,15 +9,18 @@ import numpy as np
 import torch
 from torch import Tensor
 from fastcore.script import call_parse
-from .core import pad_masks, to_unit, OptionError
-from .data import FolderDataset, save_sample, read_image, joint_transform
-from .masks import MaskPredictor, load_mask_predictor, match_instances, predictor_scores
+from .core import to_unit, OptionError
+from .data import save_sample, read_image, joint_transform
+from .files import OutputFolder
+from .masks import MaskPredictor, match_instances, predictor_scores
 
 # %% auto #0
-__all__ = ['predict_masks_folder', 'translate_with_predicted_masks', 'PredictedMaskTranslator', 'eval_with_predicted_masks',
-           'masks_table', 'predict_masks_cli']
+__all__ = ['PREDICTED_OUTPUT', 'predict_masks_folder', 'translate_with_predicted_masks', 'PredictedMaskTranslator',
+           'eval_with_predicted_masks', 'masks_table', 'predict_masks_cli']
 
 # %% ../nbs/12b_predicted_masks.ipynb #7fc06dd5
+PREDICTED_OUTPUT = ('', '_seg', '_input', '_input_seg')  # the folders of `translate --masks predict --out OUT`
+
 def _image_files(images:Path) -> list[Path]:
     if not images.is_dir(): raise FileNotFoundError(f"--images {images} is not a folder")
     files = sorted(p for p in images.iterdir() if p.suffix.lower() in {'.png', '.jpg', '.jpeg', '.bmp', '.webp'})
@@ -38,25 +41,29 @@ def _png(x:Tensor) -> np.ndarray: return (to_unit(x).clamp(0, 1).permute(1, 2, 0
 def predict_masks_folder(mask_run:Path|str|MaskPredictor, images:Path|str, out:Path|str, size:int|None=None,
                          min_area:int|None=None) -> Path:
     "Write each image of `images` (resized to `size`) to `out/<id>.png` and its predicted instances to `out_seg/<id>_<k>.png`: a folder layout."
+    dest = OutputFolder(out, 'predict-masks', {'--images': images, '--mask-run': None if isinstance(mask_run, MaskPredictor) else mask_run},
+                        suffixes=('', '_seg'))
     pred = mask_run if isinstance(mask_run, MaskPredictor) else MaskPredictor(mask_run)
-    files, out = _image_files(Path(images)), Path(out)
-    for p, x in zip(files, _load_images(files, size if size is not None else pred.cfg.size)):
-        save_sample(out.parent, out.name, p.stem, _png(x), [(m > 0).numpy() for m in pred.instances(x[None], min_area)[0]])
-    return out
+    files = _image_files(Path(images))
+    with dest as o:  # written beside OUT and OUT_seg, swapped in whole when complete
+        for p, x in zip(files, _load_images(files, size if size is not None else pred.cfg.size)):
+            save_sample(o.staging, o.name, p.stem, _png(x), [(m > 0).numpy() for m in pred.instances(x[None], min_area)[0]])
+    return Path(out)
 
 def translate_with_predicted_masks(run, images:Path|str, out:Path|str, mask_run:Path|str, direction:str='AB',
                                    ins_per:int|None=None, size:int|None=None, min_area:int|None=None) -> Path:
     "Translate a folder of images that has no masks with a loaded run: masks predicted by `mask_run` (written to `OUT_input`/`OUT_input_seg`), translations to `OUT`/`OUT_seg`."
-    pred, out = MaskPredictor(mask_run), Path(out)
-    files = _image_files(Path(images))
+    dest = OutputFolder(out, 'translate', {'--run': getattr(run, 'path', None), '--images': images, '--mask-run': mask_run},
+                        suffixes=PREDICTED_OUTPUT)
+    pred, files = MaskPredictor(mask_run), _image_files(Path(images))
     f = run.translator(direction, 'config' if ins_per is None else ins_per)
-    with torch.no_grad():
+    with torch.no_grad(), dest as o:  # written beside OUT (and its three siblings), swapped in whole when complete
         for p, x in zip(files, _load_images(files, size or run.cfg.size)):
             a, v = pred.predict(x[None], min_area)
             y, b = f(x[None], a, v)
-            save_sample(out.parent, f'{out.name}_input', p.stem, _png(x), [(m > 0).numpy() for m in a[0][v[0]]])
-            save_sample(out.parent, out.name, p.stem, _png(y[0]), [(m > 0).cpu().numpy() for m in b[0][v[0]]])
-    return out
+            save_sample(o.staging, f'{o.name}_input', p.stem, _png(x), [(m > 0).numpy() for m in a[0][v[0]]])
+            save_sample(o.staging, o.name, p.stem, _png(y[0]), [(m > 0).cpu().numpy() for m in b[0][v[0]]])
+    return Path(out)
 
 # %% ../nbs/12b_predicted_masks.ipynb #28f5ddf1
 class PredictedMaskTranslator:
@@ -110,5 +117,5 @@ def predict_masks_cli(mask_run:str=None,  # mask run of `instagan train-masks` (
     missing = [f'--{k.replace("_", "-")}' for k, v in (('mask_run', mask_run), ('images', images), ('out', out)) if v is None]
     if missing: raise OptionError(f"instagan predict-masks needs {', '.join(missing)}")
     o = predict_masks_folder(mask_run, images, out, size, min_area)
-    print(f"predicted masks for {len(list(Path(o).iterdir()))} images: {o} and {o.parent / (o.name + '_seg')}")
+    print(f"predicted masks for {len(list(Path(o).glob('*.png')))} images: {o} and {o.parent / (o.name + '_seg')}")
     return o

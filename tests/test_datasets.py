@@ -134,3 +134,19 @@ def test_prepared_data_trains(tmp_path, name):
     run_command(args)
     run = run_command(['train', '--data', str(out), '--preset', 'smoke', '--size', '32', '--out', str(tmp_path / 'run')])
     assert (run / 'summary.json').exists() and (run / 'model.pth').exists()
+
+def test_prepared_output_is_replaced_whole_and_other_folders_refused(tmp_path):
+    "Running a preparation again replaces its whole earlier output; a folder it did not write is refused, untouched."
+    from instagan.data import make_synthetic
+    src = tmp_path / 'coco'; make_coco_fixture(src)
+    out = tmp_path / 'c'
+    args = ['data', 'coco', '--out', str(out), '--source', str(src), '--classes', 'sheep', 'giraffe', '--size', '16']
+    run_command(args)
+    (out / 'trainA_seg' / '000000000139_7.png').write_bytes((out / 'trainA_seg' / '000000000139_0.png').read_bytes())  # stale
+    before = _files(out); run_command(args)
+    assert set(before) - set(_files(out)) == {Path('trainA_seg/000000000139_7.png')}
+    syn = make_synthetic(tmp_path / 'syn', n_train=2, n_test=1, size=32, progress=False)    # a data set of another kind
+    kept = _files(syn)
+    with pytest.raises(FileExistsError, match='`instagan data coco` did not write'):
+        run_command(args[:3] + [str(syn)] + args[4:])
+    assert _files(syn) == kept and sorted(p.name for p in tmp_path.iterdir()) == ['c', 'coco', 'syn']

@@ -79,3 +79,21 @@ def test_eval_of_the_shipped_run_keeps_its_metrics(root, tmp_path):
     m = eval_cli(run=str(shipped), data=str(root), n_max=4, cls_epochs=1, out=str(tmp_path / 'ev'))
     assert json.loads((tmp_path / 'ev' / 'metrics.json').read_text())['mask_iou'] == pytest.approx(m['mask_iou'])
     assert (shipped / 'metrics.json').read_bytes() == before
+
+def test_eval_output_is_written_whole_and_never_over_other_files(root, tmp_path, monkeypatch):
+    "Into the run directory: the metrics files replaced (an earlier eval's metrics_masks.md too), nothing else touched; --out: a folder of its own."
+    monkeypatch.setattr(instagan.runs, 'load_run', lambda d: FakeRun(root))
+    run_dir = tmp_path / 'run'; run_dir.mkdir()
+    (run_dir / 'config.json').write_text('{"mine": 1}'); (run_dir / 'metrics_masks.md').write_text('an earlier eval with predicted masks')
+    eval_cli(run=str(run_dir), cls_epochs=1, n_max=2)
+    assert sorted(p.name for p in run_dir.iterdir()) == ['config.json', 'metrics.json', 'metrics.md']
+    assert (run_dir / 'config.json').read_text() == '{"mine": 1}'
+    out = tmp_path / 'ev'
+    eval_cli(run=str(run_dir), cls_epochs=1, n_max=2, out=str(out))
+    (out / 'notes.txt').write_text('left by hand in an eval output')         # eval's own folder: replaced whole next time
+    eval_cli(run=str(run_dir), cls_epochs=1, n_max=2, out=str(out))
+    assert sorted(p.name for p in out.iterdir()) == ['.instagan-output', 'metrics.json', 'metrics.md']
+    mine = tmp_path / 'mine'; mine.mkdir(); (mine / 'keep.txt').write_text('keep')
+    with pytest.raises(FileExistsError, match='did not write'): eval_cli(run=str(run_dir), cls_epochs=1, out=str(mine))
+    with pytest.raises(ValueError, match='--n-max must be at least 1'): eval_cli(run=str(run_dir), n_max=0)
+    assert [p.name for p in mine.iterdir()] == ['keep.txt'] and sorted(p.name for p in tmp_path.iterdir()) == ['ev', 'mine', 'run']

@@ -38,8 +38,8 @@ def test_translate_predict_on_a_folder_without_masks(syn, mrun, run, tmp_path):
     out = run_command(['translate', '--run', str(run), '--images', str(photos), '--out', str(tmp_path / 'o' / 'A'),
                        '--masks', 'predict', '--mask-run', str(mrun), '--direction', 'BA'])
     names = sorted(p.name for p in photos.iterdir())
-    assert sorted(p.name for p in out.iterdir()) == names
-    assert sorted(p.name for p in (tmp_path / 'o' / 'A_input').iterdir()) == names
+    assert sorted(p.name for p in out.glob('*.png')) == names
+    assert sorted(p.name for p in (tmp_path / 'o' / 'A_input').glob('*.png')) == names
     # the predicted masks are the predictor's instances (clusters of its embeddings), largest first
     pred = MaskPredictor(mrun)
     seg = sorted((tmp_path / 'o' / 'A_input_seg').glob(f"{Path(names[0]).stem}_*.png"))

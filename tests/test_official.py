@@ -52,7 +52,7 @@ def test_imported_run_works_with_translate(tmp_path):
     syn = make_synthetic(tmp_path / 'syn', n_train=2, n_test=2, size=32, seed=0, progress=False)
     run = import_official(FIXTURE, tmp_path / 'run', ngf=8, ndf=8, size=32)
     out = run_command(['translate', '--run', str(run), '--images', str(syn / 'testA'), '--out', str(tmp_path / 'o' / 'B')])
-    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in (syn / 'testA').iterdir())
+    assert sorted(p.name for p in out.glob('*.png')) == sorted(p.name for p in (syn / 'testA').iterdir())
 
 def test_clear_errors(tmp_path):
     with pytest.raises(ValueError, match='pass --ngf 8'):

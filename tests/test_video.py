@@ -30,8 +30,9 @@ def test_tracker_crossing_swapped_slots_and_an_empty_frame():
         a, b = square(6, 2 + t, 8), square(8, 12 - t, 7)
         ms, who = [a, b & ~a], ['a', 'b']
         if t % 2: ms, who = ms[::-1], who[::-1]
-        frames.append(np.stack(ms)); truth.append(who)
-    frames.insert(8, np.zeros((0, 24, 24), bool)); truth.insert(8, [])
+        frames.append(np.stack(ms))
+        truth.append(who)
+    frames, truth = frames + [np.zeros((0, 24, 24), bool)], truth + [[]]
     tr = track_instances(frames, patience=0)
     assert identities(tr, truth[:8]) == {('a', 0), ('b', 1)}
     assert [len(i) for i in tr.ids] == [2] * 8 + [0]
@@ -43,9 +44,10 @@ def test_tracker_new_and_retired_identities():
     frames, truth = [], []
     for t in range(6):
         ms, who = [square(2, 2, 6)], ['a']
-        if t in (0, 1, 4, 5): ms.append(square(14, 14, 6)); who.append('c')
-        if t >= 3: ms.append(square(2, 14, 5)); who.append('d')
-        frames.append(np.stack(ms)); truth.append(who)
+        if t in (0, 1, 4, 5): ms, who = ms + [square(14, 14, 6)], who + ['c']
+        if t >= 3: ms, who = ms + [square(2, 14, 5)], who + ['d']
+        frames.append(np.stack(ms))
+        truth.append(who)
     kept = track_instances(frames, patience=2)            # unseen for 2 frames: still within patience
     assert identities(kept, truth) == {('a', 0), ('c', 1), ('d', 2)}
     retired = track_instances(frames, patience=1)         # unseen for longer than patience: a new identity
@@ -66,7 +68,8 @@ def test_tracker_is_an_optimal_assignment_not_greedy():
 def test_read_write_round_trip(tmp_path):
     clip = random_clip(3, frames=5, size=32, n=2)
     frames, _ = render_clip(clip, 'A')
-    folder = tmp_path / 'frames'; folder.mkdir()
+    folder = tmp_path / 'frames'
+    folder.mkdir()
     for t, f in enumerate(frames): iio.imwrite(folder / f'f{t}.png', f)
     got, names, fps = read_video(folder)
     assert (got == frames).all() and names == [f'f{t}' for t in range(5)] and fps is None
@@ -80,7 +83,8 @@ def test_read_write_round_trip(tmp_path):
 
 def test_failed_write_leaves_no_file(tmp_path, monkeypatch):
     def broken(path, frames, **kw):
-        Path(path).write_bytes(b'half a video'); raise OSError(28, 'No space left on device')
+        Path(path).write_bytes(b'half a video')
+        raise OSError(28, 'No space left on device')
     monkeypatch.setattr(video.iio, 'imwrite', broken)
     with pytest.raises(OSError): write_video(np.zeros((2, 8, 8, 3), np.uint8), tmp_path / 'out.mp4')
     assert list(tmp_path.iterdir()) == []
@@ -91,9 +95,10 @@ def test_read_errors(tmp_path):
     (tmp_path / 'junk.gif').write_bytes(b'GIF89a but nothing else')
     (tmp_path / 'empty').mkdir()
     (tmp_path / 'mixed').mkdir()
-    for name, side in (('a', 8), ('b', 12)): iio.imwrite(tmp_path / 'mixed' / f'{name}.png', np.zeros((side, side, 3), np.uint8))
-    for path, msg in (('nowhere.mp4', 'does not exist'), ('zero.mp4', 'is empty (0 bytes)'), ('junk.gif', 'cannot read video'),
-                      ('empty', 'holds no frames'), ('mixed', 'differ in size')):
+    for name, side in (('a', 8), ('b', 12)):
+        iio.imwrite(tmp_path / 'mixed' / f'{name}.png', np.zeros((side, side, 3), np.uint8))
+    for path, msg in (('nowhere.mp4', 'does not exist'), ('zero.mp4', 'is empty (0 bytes)'),
+                      ('junk.gif', 'cannot read video'), ('empty', 'holds no frames'), ('mixed', 'differ in size')):
         with pytest.raises((FileNotFoundError, video.InstaganError)) as e: read_video(tmp_path / path)
         assert msg in str(e.value) and path in str(e.value) and len(str(e.value).splitlines()) == 1, str(e.value)
 
@@ -127,7 +132,7 @@ def test_order_of_steps_follows_the_tracks(clip_dir):
     G = load_run(RUN).model.generator('AB')
     masks = [np.stack([square(10, 10, 20, 64), square(30, 34, 18, 64)])]
     x = torch.zeros(1, 3, 64, 64)
-    first = video.Tracks([np.array([0, 1])], {0: 0, 1: 1}); second = video.Tracks([np.array([0, 1])], {0: 1, 1: 0})
+    first, second = video.Tracks([np.array([0, 1])], {0: 0, 1: 1}), video.Tracks([np.array([0, 1])], {0: 1, 1: 0})
     y1, b1 = translate_frames(G, x, masks, first, ins_per=1)
     y2, b2 = translate_frames(G, x, masks, second, ins_per=1)
     assert not torch.allclose(y1, y2)                      # the order of the steps changes the translation ...
@@ -152,10 +157,12 @@ print(json.dumps(res))
 
 
 def test_command_and_its_errors(tmp_path, clip_dir):
-    (tmp_path / 'zero.mp4').write_bytes(b''); (tmp_path / 'junk.mp4').write_bytes(b'not a video')
+    (tmp_path / 'zero.mp4').write_bytes(b'')
+    (tmp_path / 'junk.mp4').write_bytes(b'not a video')
     (tmp_path / 'taken.mp4').write_bytes(b'somebody else\'s file')
     base = ['translate-video', '--run', RUN, '--video', clip_dir / 'testA.mp4', '--masks', clip_dir / 'testA_seg']
     o = tmp_path / 'o'
+    other = lambda name: base[:4] + [tmp_path / name] + base[5:] + ['--out', o / 'x.mp4']   # another --video
     cases = [  # (argv, exit status, words the one-line message must hold)
         (base + ['--out', o / 'ok.mp4', '--gif', o / 'ok.gif'], 0, ()),
         (base + ['--out', o / 'ok.mp4'], 1, ('--out', 'ok.mp4', 'exists', '--overwrite')),
@@ -170,9 +177,9 @@ def test_command_and_its_errors(tmp_path, clip_dir):
         (base[:5] + ['--out', o / 'x.mp4'], 2, ('--mask-run', '--masks')),
         (['translate-video', '--video', clip_dir / 'testA.mp4'], 2, ('needs --run, --out',)),
         (base + ['--out', o / 'x.mp4', '--nonsense'], 2, ('unrecognized arguments',)),
-        (base[:4] + [tmp_path / 'nowhere.mp4'] + base[5:] + ['--out', o / 'x.mp4'], 1, ('nowhere.mp4', 'does not exist')),
-        (base[:4] + [tmp_path / 'zero.mp4'] + base[5:] + ['--out', o / 'x.mp4'], 1, ('zero.mp4', 'empty')),
-        (base[:4] + [tmp_path / 'junk.mp4'] + base[5:] + ['--out', o / 'x.mp4'], 1, ('junk.mp4', 'cannot read video')),
+        (other('nowhere.mp4'), 1, ('nowhere.mp4', 'does not exist')),
+        (other('zero.mp4'), 1, ('zero.mp4', 'empty')),
+        (other('junk.mp4'), 1, ('junk.mp4', 'cannot read video')),
         (base[:6] + [tmp_path / 'nomasks'] + ['--out', o / 'x.mp4'], 1, ('nomasks', 'not a folder')),
         (base[:5] + ['--mask-run', tmp_path / 'nomrun', '--out', o / 'x.mp4'], 1, ('nomrun',)),
     ]
@@ -185,7 +192,8 @@ def test_command_and_its_errors(tmp_path, clip_dir):
             assert 'translated 6 frames' in out, out
             continue
         lines = [l for l in err.splitlines() if l.strip()]
-        assert 'Traceback' not in err and len(lines) == 1 and lines[0].startswith('instagan translate-video: error: '), err
+        assert 'Traceback' not in err and len(lines) == 1, err
+        assert lines[0].startswith('instagan translate-video: error: '), err
         for w in words: assert w in lines[0], (w, lines[0])
     assert sorted(p.name for p in o.iterdir()) == ['ok.gif', 'ok.mp4']     # refused commands wrote nothing
     assert (tmp_path / 'taken.mp4').read_bytes() == b'somebody else\'s file'

@@ -46,6 +46,8 @@ COMMANDS = {  # name: (module, function, summary); `instagan --help` prints the 
                     'Train the pix2pix mask predictor (image -> union of its instance masks, footnote 4, and instance embeddings) and print its test scores.'),
     'predict-masks': ('instagan.predicted_masks', 'predict_masks_cli',
                       'Predict instance masks for a folder of images and write images and masks in the folder layout (OUT, OUT_seg).'),
+    'translate-video': ('instagan.video', 'translate_video_cli',
+                        'Translate a video frame by frame with instances from a mask run (or --masks), tracked across frames.'),
     'docs': ('instagan.docs', 'docs_cli',
              'Build the static HTML docs site: every notebook executed, in reading order, with the README as home page.'),
 }

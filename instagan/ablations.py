@@ -12,7 +12,6 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 import torch
-from torch import Tensor
 import matplotlib.pyplot as plt
 from scipy import stats
 from fastcore.script import call_parse, store_true

@@ -301,7 +301,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                    'instagan.explorer.mean_interval': ('ablation_explorer.html#mean_interval', 'instagan/explorer.py'),
                                    'instagan.explorer.scene_scores': ('ablation_explorer.html#scene_scores', 'instagan/explorer.py'),
                                    'instagan.explorer.scene_strip': ('ablation_explorer.html#scene_strip', 'instagan/explorer.py'),
-                                   'instagan.explorer.test_set_mean': ('ablation_explorer.html#test_set_mean', 'instagan/explorer.py'),
+                                   'instagan.explorer.table_mean': ('ablation_explorer.html#table_mean', 'instagan/explorer.py'),
                                    'instagan.explorer.write_ablation': ('ablation_explorer.html#write_ablation', 'instagan/explorer.py')},
             'instagan.instance_split': { 'instagan.instance_split._as_masks': ( 'instance_split.html#_as_masks',
                                                                                 'instagan/instance_split.py'),

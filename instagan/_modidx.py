@@ -202,6 +202,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                  'instagan.editor.MaskEditor.__init__': ('mask_editor.html#maskeditor.__init__', 'instagan/editor.py'),
                                  'instagan.editor.MaskEditor._on_instance': ( 'mask_editor.html#maskeditor._on_instance',
                                                                               'instagan/editor.py'),
+                                 'instagan.editor.MaskEditor._pixel': ('mask_editor.html#maskeditor._pixel', 'instagan/editor.py'),
                                  'instagan.editor.MaskEditor._preview': ('mask_editor.html#maskeditor._preview', 'instagan/editor.py'),
                                  'instagan.editor.MaskEditor._repr_mimebundle_': ( 'mask_editor.html#maskeditor._repr_mimebundle_',
                                                                                    'instagan/editor.py'),

@@ -149,6 +149,9 @@ def test_editor_mouse_edits_and_translates(editor):
     editor.buttons['undo'].click(); assert editor.editor.scene.n == n
     editor.buttons['reset'].click(); assert editor.editor.scene == s
     assert 'instances' in editor.status.value and len(editor.redraw_ms) >= 6
+    ev = dict(type='mousedown', dataX=0, dataY=0, relativeX=100.5, relativeY=50.5, boundingRectWidth=256, boundingRectHeight=256)
+    assert editor._pixel(ev) == (12, 25)                                     # the place as laid out, not dataX
+    assert editor._pixel({**ev, 'relativeX': 300}) == (12, 63)              # outside: the nearest pixel inside
 
 
 def test_editor_modes_and_export(editor):

@@ -261,3 +261,23 @@ def test_explorer_widget(ablation):
     assert list(ex.b.options) == [labels[2]] and ex.scene.max == 3
     ex.seed.value = 1
     assert bytes(ex.image.value[:4]) == b'\x89PNG' and 'Student' in ex.table.value
+
+
+@pytest.mark.slow
+def test_explorer_on_a_smoke_ablation(tmp_path, monkeypatch):
+    "A real `instagan ablate --preset smoke` (about a minute), opened from another folder: every row's scores are the table's."
+    import subprocess, sys
+    monkeypatch.chdir(tmp_path)
+    subprocess.run([sys.executable, '-m', 'instagan', 'ablate', '--preset', 'smoke', '--out', 'abl', '--seeds', '2',
+                    '--no-figures'], check=True, capture_output=True)
+    (tmp_path / 'elsewhere').mkdir()
+    monkeypatch.chdir(tmp_path / 'elsewhere')                                 # the run paths in ablation.json are relative
+    f = load_ablation(tmp_path / 'abl')
+    assert len(f.rows) == 10 and f.seeds == [0, 1]
+    for label in f.rows:
+        rs = RowScores(f, label)
+        for m in ('mask_iou', 'bg_psnr'):
+            assert rs.mean(m)[0] == pytest.approx(rs.recorded(m), abs=1e-4), (label, m)
+    ex = AblationExplorer(f)
+    ex.jump('largest disagreement')
+    assert bytes(ex.image.value[:4]) == b'\x89PNG'

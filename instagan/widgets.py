@@ -4,22 +4,27 @@
 
 # %% ../nbs/14_widgets.ipynb #b7a9f4e5
 from __future__ import annotations
-import io
+import functools, io, re
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+import numpy as np
 import torch
 from torch import Tensor
+import matplotlib
 from matplotlib.figure import Figure
+from PIL import Image, ImageDraw, ImageFont
+from scipy import ndimage
 import ipywidgets as W
 from fastcore.basics import patch
-from .core import show_sample, pad_masks, INSTANCE_COLOURS, check_direction
+from .core import show_sample, overlay_masks, pad_masks, INSTANCE_COLOURS, check_direction
 from .data import FolderDataset
 from .models import GANModels
 from .sequential import SequentialOutput, translate_sequential
 from .runs import Run, load_run
 
 # %% auto #0
-__all__ = ['DPI', 'ViewerState', 'draw_sequential', 'SequentialViewer', 'fig_width']
+__all__ = ['ViewerState', 'view_panels', 'view_header', 'draw_sequential', 'panel_scale', 'raster_panel', 'compose_panels',
+           'png_bytes', 'png_size', 'render_sequential', 'SequentialViewer']
 
 # %% ../nbs/14_widgets.ipynb #65884262
 @dataclass
@@ -43,48 +48,140 @@ class ViewerState:
 # %% ../nbs/14_widgets.ipynb #e6275c9b
 def _input_order(part:Tensor, valid:Tensor, order:Tensor, start:int, n:int) -> tuple[Tensor, Tensor]:
     "Masks `(k, H, W)` of sorted slots `start..start+k` put back at their input slots: `(n, H, W)`, valid `(n,)`."
-    out = part.new_full((n, *part.shape[-2:]), -1.); v = torch.zeros(n, dtype=torch.bool)
+    out = part.new_full((n, *part.shape[-2:]), -1.)
+    v = torch.zeros(n, dtype=torch.bool)
     for j in range(part.shape[0]):
         k = int(order[start + j])
         if k < n: out[k], v[k] = part[j], bool(valid[j])
     return out, v
 
-def _outline(ax, masks:Tensor, keep):
-    "Dashed white contours of the instances not in `keep`."
-    for k in range(masks.shape[0]):
-        if not keep[k] and (masks[k] > 0).any():
-            ax.contour((masks[k] > 0).float().numpy(), levels=[.5], colors='white', linewidths=1, linestyles='--')
-
-def draw_sequential(state:ViewerState, size:float=2.4) -> Figure:
-    "Figure of `state`: step m's x_m with a_m, y'_m with b'_m, y'_m with b'_{1:m}; with `state.one`, a one-step vs sequential row."
+def view_panels(state:ViewerState) -> list[dict]:
+    "The panels of `state`'s view, row by row: `image`, `masks`, `valid`, `dashed` (masks left out), `title`."
     seq, m, n = state.seq, state.step, state.a.shape[0]
     if not 1 <= m <= state.n_steps: raise IndexError(f"step {m} is out of range 1..{state.n_steps}")
     s, order = seq.steps[m - 1], seq.order[0]
     start = sum(t.masks_in.shape[1] for t in seq.steps[:m - 1])  # sorted slot of a_m's first instance
-    rows = 1 if state.one is None else 2
-    fig = Figure(figsize=(3 * size, size * rows + 0.6))
-    axs = fig.subplots(rows, 3, squeeze=False)
     a_m, v_m = _input_order(s.masks_in[0], s.valid_in[0], order, start, n)
     b_m, _ = _input_order(s.masks[0], s.valid_in[0], order, start, n)
     agg, agg_v = _input_order(s.agg_masks[0], s.agg_valid[0], order, 0, n)
-    show_sample(s.image_in[0], a_m, v_m, ax=axs[0, 0], title=f"$x_{{{m}}}$ with $a_{{{m}}}$")
-    _outline(axs[0, 0], state.a, state.subset)
-    show_sample(s.image[0], b_m, v_m, ax=axs[0, 1], title=f"$y'_{{{m}}}$ with $b'_{{{m}}}$")
-    show_sample(s.image[0], agg, agg_v, ax=axs[0, 2], title=f"$y'_{{{m}}}$ with $b'_{{1:{m}}}$")
+    left_out = state.a[[not c for c in state.subset]]
+    panels = [dict(image=s.image_in[0], masks=a_m, valid=v_m, dashed=left_out, title=f"x_{{{m}}} with a_{{{m}}}"),
+              dict(image=s.image[0], masks=b_m, valid=v_m, dashed=None, title=f"y'_{{{m}}} with b'_{{{m}}}"),
+              dict(image=s.image[0], masks=agg, valid=agg_v, dashed=None, title=f"y'_{{{m}}} with b'_{{1:{m}}}")]
     if state.one is not None:
-        M, sub = state.n_steps, torch.tensor(state.subset, dtype=torch.bool)
-        show_sample(state.x, state.a, sub, ax=axs[1, 0], title="input $x$, checked $a$")
-        _outline(axs[1, 0], state.a, state.subset)
-        o = state.one
-        show_sample(o.image[0], o.masks[0, :n], o.valid[0, :n], ax=axs[1, 1], title="one step: $y'$ with $b'$")
-        show_sample(seq.image[0], seq.masks[0, :n], seq.valid[0, :n], ax=axs[1, 2],
-                    title=f"sequential: $y'_{{{M}}}$ with $b'_{{1:{M}}}$")
-    checked = [k for k in range(n) if state.subset[k]]
+        M, o = state.n_steps, state.one
+        panels += [dict(image=state.x, masks=state.a, valid=torch.tensor(state.subset, dtype=torch.bool),
+                        dashed=left_out, title="input x, checked a"),
+                   dict(image=o.image[0], masks=o.masks[0, :n], valid=o.valid[0, :n], dashed=None,
+                        title="one step: y' with b'"),
+                   dict(image=seq.image[0], masks=seq.masks[0, :n], valid=seq.valid[0, :n], dashed=None,
+                        title=f"sequential: y'_{{{M}}} with b'_{{1:{M}}}")]
+    return panels
+
+def view_header(state:ViewerState) -> str:
+    "The one-line description above a view: sample, direction, step, ins_per and the instances translated."
+    checked = [k for k in range(state.a.shape[0]) if state.subset[k]]
     d = state.direction
-    fig.suptitle(f"{state.name}  {d[0]}→{d[1]}  step {m} of {state.n_steps}, ins_per {state.ins_per}, "
-                 f"instances {checked if checked else 'none'}", fontsize=9)
+    return (f"{state.name}  {d[0]}→{d[1]}  step {state.step} of {state.n_steps}, ins_per {state.ins_per}, "
+            f"instances {checked if checked else 'none'}")
+
+def _math(title:str) -> str:
+    "A panel title with its subscripted symbols as matplotlib mathtext: `x_{2}` becomes `$x_{2}$`."
+    return re.sub(r"(\S+_\{[^}]*\})", r"$\1$", title)
+
+def _outline(ax, masks:Tensor|None):
+    "Dashed white contours of `masks` `(k, H, W)` (the instances left out)."
+    for m in [] if masks is None else masks:
+        if (m > 0).any():
+            ax.contour((m > 0).float().numpy(), levels=[.5], colors='white', linewidths=1, linestyles='--')
+
+def draw_sequential(state:ViewerState, size:float=2.4) -> Figure:
+    "Figure of `state`: step m's x_m with a_m, y'_m with b'_m, y'_m with b'_{1:m}; with `state.one`, a comparison row."
+    panels = view_panels(state)
+    rows = len(panels) // 3
+    fig = Figure(figsize=(3 * size, size * rows + 0.6))
+    for ax, p in zip(fig.subplots(rows, 3, squeeze=False).flat, panels):
+        show_sample(p['image'], p['masks'], p['valid'], ax=ax, title=_math(p['title']))
+        _outline(ax, p['dashed'])
+    fig.suptitle(view_header(state), fontsize=9)
     fig.tight_layout()
     return fig
+
+# %% ../nbs/14_widgets.ipynb #4642c4db
+_FONT = Path(matplotlib.get_data_path()) / 'fonts' / 'ttf' / 'DejaVuSans.ttf'
+
+@functools.lru_cache(maxsize=8)
+def _font(px:int) -> ImageFont.FreeTypeFont: return ImageFont.truetype(str(_FONT), px)
+
+def panel_scale(h:int, w:int, target:int=240) -> int:
+    "The whole factor that shows an `h` x `w` image about `target` pixels wide (at least 1)."
+    return max(1, round(target / max(h, w)))
+
+def _edges(masks:Tensor, scale:int, width:int):
+    "For each non-empty mask `(k, H, W)`: its index and the bool outline (inside, `width` thick) scaled up by `scale`."
+    for k in range(masks.shape[0]):
+        m = (masks[k] > 0).cpu().numpy()
+        if m.any():
+            m = m.repeat(scale, 0).repeat(scale, 1)
+            yield k, m & ~ndimage.binary_erosion(m, iterations=width, border_value=0)
+
+def raster_panel(image:Tensor, masks:Tensor|None=None, valid:Tensor|None=None, scale:int=4, alpha:float=0.45,
+                 dashed:Tensor|None=None) -> np.ndarray:
+    "`show_sample` as uint8 pixels `(H*scale, W*scale, 3)`: valid masks tinted and outlined, `dashed` ones in white."
+    pic = overlay_masks(image, masks, valid, alpha).repeat(scale, 0).repeat(scale, 1)
+    width = max(1, scale // 2)
+    for k, e in [] if masks is None else _edges(masks, scale, width):
+        if valid is None or bool(valid[k]): pic[e] = INSTANCE_COLOURS[k % len(INSTANCE_COLOURS)]
+    if dashed is not None and len(dashed):
+        yy, xx = np.indices(pic.shape[:2])
+        on = (yy + xx) // (3 * width) % 2 == 0
+        for _, e in _edges(dashed, scale, width): pic[e & on] = 1.
+    return (pic * 255).round().astype(np.uint8)
+
+# %% ../nbs/14_widgets.ipynb #dea7db08
+def _write(draw:ImageDraw.ImageDraw, xy:tuple, text:str, px:int=13, fill=(0, 0, 0)) -> float:
+    "Write `text` at `xy` with `_{...}` as subscripts and ' as a prime; returns the x where it ends."
+    x, y = xy
+    for m in re.finditer(r"_\{([^}]*)\}|[^_]+|_", text.replace("'", "′")):
+        sub = m.group(1) is not None
+        f = _font(round(px * .72) if sub else px)
+        draw.text((x, y + (px * .4 if sub else 0)), m.group(1) if sub else m.group(0), font=f, fill=fill)
+        x += draw.textlength(m.group(1) if sub else m.group(0), font=f)
+    return x
+
+def compose_panels(panels:list[np.ndarray], titles:list[str], header:str='', ncols:int=3, px:int=13,
+                   gap:int=8) -> Image.Image:
+    "A picture of `panels` (uint8 arrays of one size) in rows of `ncols`, each under its title, below a `header` line."
+    h, w = panels[0].shape[:2]
+    ncols = min(ncols, len(panels))
+    nrows, th = -(-len(panels) // ncols), round(px * 1.7)
+    top = th if header else 0
+    pic = Image.new('RGB', (ncols * w + (ncols + 1) * gap, top + nrows * (th + h + gap) + gap), 'white')
+    draw = ImageDraw.Draw(pic)
+    if header: _write(draw, (gap, gap // 2), header, px)
+    for i, (p, t) in enumerate(zip(panels, titles)):
+        r, c = divmod(i, ncols)
+        x, y = gap + c * (w + gap), top + gap + r * (th + h + gap)
+        _write(draw, (x, y), t, px)
+        pic.paste(Image.fromarray(p), (x, y + th))
+    return pic
+
+def png_bytes(pic:Image.Image) -> bytes:
+    "`pic` as PNG bytes (fast compression: these pictures live for one redraw)."
+    buf = io.BytesIO()
+    pic.save(buf, format='PNG', compress_level=1)
+    return buf.getvalue()
+
+def png_size(png:bytes) -> tuple[int, int]:
+    "Width and height of PNG bytes, read from the header."
+    return int.from_bytes(png[16:20], 'big'), int.from_bytes(png[20:24], 'big')
+
+def render_sequential(state:ViewerState, scale:int|None=None) -> Image.Image:
+    "The panels and titles of `draw_sequential` drawn directly as a picture (numpy and PIL): the widget's view."
+    panels = view_panels(state)
+    s = scale or panel_scale(*state.x.shape[-2:])
+    pics = [raster_panel(p['image'], p['masks'], p['valid'], s, dashed=p['dashed']) for p in panels]
+    return compose_panels(pics, [p['title'] for p in panels], view_header(state))
 
 # %% ../nbs/14_widgets.ipynb #f38e7ce0
 _COLOUR_NAMES = ['red', 'blue', 'green', 'orange', 'purple', 'cyan', 'pink', 'brown']
@@ -92,7 +189,6 @@ _COLOUR_NAMES = ['red', 'blue', 'green', 'orange', 'purple', 'cyan', 'pink', 'br
 def _hex(c, alpha:str='55') -> str: return '#' + ''.join(f'{int(round(255 * v)):02x}' for v in c) + alpha
 
 _LABEL = {'description_width': '7em'}   # every control's label the same width, beside its control
-DPI = 96                                 # the PNG is drawn at 96 dpi and shown at its own pixel width: one pixel per pixel
 
 class SequentialViewer:
     "Widget to step through sequential translation (eqs. 8-10) of a data sample with a run or a `GANModels`."
@@ -250,15 +346,10 @@ def _render(self:SequentialViewer, change=None):
     if self._busy: return
     key = (self.folder, self.sample.value, self.ins_per.value, self.subset, self.step.value, self.compare.value)
     if key not in self._pngs:
-        fig = self.figure(); buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=DPI)
         if len(self._pngs) > 256: self._pngs.clear()
-        self._pngs[key] = buf.getvalue()
+        self._pngs[key] = png_bytes(render_sequential(self.state))
     self.image.value = self._pngs[key]
-    self.image.layout.width = f'{int(fig_width(self.compare.value) * DPI)}px'  # shown at the width it is drawn: sharp text
-
-def fig_width(compare:bool=False, size:float=2.4) -> float:
-    "Width in inches of `draw_sequential`'s figure (three panels either way)."
-    return 3 * size
+    self.image.layout.width = f'{png_size(self.image.value)[0]}px'  # shown at the width it is drawn: sharp text
 
 @patch
 def _repr_mimebundle_(self:SequentialViewer, include=None, exclude=None) -> dict:

@@ -3,7 +3,8 @@ import pytest, torch
 from instagan.core import pad_masks
 from instagan.runs import train, make_config, load_run
 from instagan.sequential import translate_sequential
-from instagan.widgets import SequentialViewer, ViewerState, draw_sequential, _input_order
+from instagan.widgets import (SequentialViewer, ViewerState, draw_sequential, _input_order, png_bytes, png_size,
+                              render_sequential, view_panels)
 
 
 @pytest.fixture(scope="module")
@@ -120,3 +121,15 @@ def test_errors(run_dir, viewer):
     with pytest.raises(ValueError, match='data_dir is required'): SequentialViewer(viewer.model)
     with pytest.raises(TypeError): SequentialViewer(42)
     with pytest.raises(FileNotFoundError, match='does not exist'): SequentialViewer(run_dir, data_dir=run_dir / 'nope')
+
+
+def test_picture_is_the_fast_render(viewer):
+    "The widget shows `render_sequential`'s picture of its state (the panels of `draw_sequential`), at its own width."
+    viewer.sample.value = _sample_with(viewer, 2)
+    viewer.compare.value = True
+    st = viewer.state
+    png = png_bytes(render_sequential(st))
+    assert bytes(viewer.image.value) == png and viewer.image.layout.width == f'{png_size(png)[0]}px'
+    titles = [p['title'] for p in view_panels(st)]
+    assert titles[4].startswith('one step') and [t.replace('$', '') for t in
+                                                 (ax.get_title() for ax in draw_sequential(st).axes)] == titles

@@ -1,14 +1,14 @@
 "End-to-end: `instagan train` as a user runs it, a run killed after its first checkpoint and resumed, atomic checkpoints."
-import json, os, signal, subprocess, sys, time, shutil
+import json, os, signal, subprocess, sys, time
 from pathlib import Path
 import pytest, torch
 
 ENV = {**os.environ, "MPLBACKEND": "Agg"}
-INSTAGAN = shutil.which("instagan") or "instagan"
+INSTAGAN = [sys.executable, "-m", "instagan"]  # the interpreter running the tests: no activated venv needed
 
 def test_train_smoke_prints_its_results(tmp_path):
     out = tmp_path / "run"
-    p = subprocess.run([INSTAGAN, "train", "--preset", "smoke", "--out", str(out)], capture_output=True, text=True,
+    p = subprocess.run([*INSTAGAN, "train", "--preset", "smoke", "--out", str(out)], capture_output=True, text=True,
                        timeout=300, env=ENV)
     assert p.returncode == 0, p.stderr[-2000:]
     assert f"results figure: {out / 'results.png'}" in p.stdout and f"checkpoint: {out / 'checkpoint.pth'}" in p.stdout
@@ -21,16 +21,16 @@ def test_train_smoke_prints_its_results(tmp_path):
     assert cfg["preset"] == "smoke" and cfg["model"] == "instagan"
 
 def test_train_rejects_bad_arguments(tmp_path):
-    p = subprocess.run([INSTAGAN, "train", "--preset", "smoke", "--model", "pix2pix", "--out", str(tmp_path / "r")],
+    p = subprocess.run([*INSTAGAN, "train", "--preset", "smoke", "--model", "pix2pix", "--out", str(tmp_path / "r")],
                        capture_output=True, text=True, timeout=120, env=ENV)
     assert p.returncode != 0 and "instagan, cyclegan, cyclegan_seg" in p.stderr
-    p = subprocess.run([INSTAGAN, "train", "--preset", "smoke", "--size", "30", "--out", str(tmp_path / "r2")],
+    p = subprocess.run([*INSTAGAN, "train", "--preset", "smoke", "--size", "30", "--out", str(tmp_path / "r2")],
                        capture_output=True, text=True, timeout=120, env=ENV)
     assert p.returncode != 0 and "multiples of 4" in p.stderr
 
 def test_killed_run_resumes_to_the_end(tmp_path):
     out = tmp_path / "run"
-    cmd = [INSTAGAN, "train", "--preset", "smoke", "--epochs", "10", "--out", str(out)]
+    cmd = [*INSTAGAN, "train", "--preset", "smoke", "--epochs", "10", "--out", str(out)]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
     ck = out / "checkpoint.pth"
     t0 = time.time()
@@ -63,7 +63,7 @@ def test_soak_kill_and_resume_five_times(tmp_path):
     "A smoke run killed with SIGKILL at 5 random moments and resumed each time ends complete, with exact logs and sound weights."
     import random
     out, rng = tmp_path / "run", random.Random(0)
-    cmd = [INSTAGAN, "train", "--preset", "smoke", "--epochs", "12", "--out", str(out)]
+    cmd = [*INSTAGAN, "train", "--preset", "smoke", "--epochs", "12", "--out", str(out)]
     env = {**ENV, "OMP_NUM_THREADS": "1"}
     kills = 0
     for attempt in range(5):

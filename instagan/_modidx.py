@@ -711,6 +711,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                    'instagan/sequential.py'),
                                      'instagan.sequential.translator': ('sequential.html#translator', 'instagan/sequential.py')},
             'instagan.shipped': { 'instagan.shipped._commit': ('shipped.html#_commit', 'instagan/shipped.py'),
+                                  'instagan.shipped._same_pixels': ('shipped.html#_same_pixels', 'instagan/shipped.py'),
+                                  'instagan.shipped.home_figures': ('shipped.html#home_figures', 'instagan/shipped.py'),
                                   'instagan.shipped.pretrained_run': ('shipped.html#pretrained_run', 'instagan/shipped.py'),
                                   'instagan.shipped.ship_cli': ('shipped.html#ship_cli', 'instagan/shipped.py'),
                                   'instagan.shipped.ship_run': ('shipped.html#ship_run', 'instagan/shipped.py')},

@@ -4,17 +4,22 @@
 
 # %% ../nbs/09b_shipped.ipynb #9038b868
 from __future__ import annotations
-import datetime, importlib.resources, json, shutil, subprocess
+import datetime, importlib.resources, io, json, shutil, subprocess, tempfile
 from pathlib import Path
+import numpy as np
 import torch
+import matplotlib.pyplot as plt
+from PIL import Image
 from fastcore.script import call_parse
 from .core import OptionError
 from .learner import atomic_save
 from .metrics import evaluate, write_metrics
+from .data import make_synthetic, fixed_samples
 from .runs import Run, load_run
+from .sequential import show_translations, show_steps, translate_sequential
 
 # %% auto #0
-__all__ = ['PRETRAINED', 'ship_run', 'pretrained_run', 'ship_cli']
+__all__ = ['PRETRAINED', 'ship_run', 'pretrained_run', 'ship_cli', 'home_figures']
 
 # %% ../nbs/09b_shipped.ipynb #837b7fce
 PRETRAINED = Path(str(importlib.resources.files('instagan'))) / 'pretrained'
@@ -68,3 +73,29 @@ def ship_cli(run:str,  # run directory written by `instagan train`
     size = sum(f.stat().st_size for f in dest.iterdir()) / 1e6
     print(f"{dest} ({size:.1f} MB)\n" + (dest / 'metrics.md').read_text())
     return dest
+
+# %% ../nbs/09b_shipped.ipynb #4b6c250a
+def _same_pixels(path:Path, png:bytes, tol:float=0.02) -> bool:
+    "Whether the image at `path` shows what `png` shows, up to `tol` mean difference per pixel (font rendering may vary)."
+    if not path.exists(): return False
+    a, b = (np.asarray(Image.open(io.BytesIO(d)).convert('RGB'), dtype=np.float32) / 255 for d in (path.read_bytes(), png))
+    return a.shape == b.shape and float(np.abs(a - b).mean()) < tol
+
+def home_figures(run:Run, folder:Path|str) -> dict:
+    "Draw the home page's figures from `run` into `folder` (`home_translations.png`, `home_steps.png`); returns {path: changed}."
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    crowd = make_synthetic(Path(tempfile.mkdtemp()) / 'crowd', n_train=0, n_test=2, size=run.cfg.size, min_instances=5,
+                           max_instances=6, seed=3, progress=False)
+    x, a, v, _ = fixed_samples(crowd, run.cfg.size, n=1)['AB']
+    with torch.no_grad():
+        figs = {'home_translations.png': show_translations(run.model, fixed_samples(run.data_dir, run.cfg.size, n=4), run.ins_per),
+                'home_steps.png': show_steps(translate_sequential(run.model.G_AB, x, a, v, 2), 0, size=2.0)}
+    changed = {}
+    for name, fig in figs.items():
+        buf = io.BytesIO()
+        fig.savefig(buf, format='png', dpi=72, metadata={'Software': None})
+        plt.close(fig)
+        changed[folder / name] = not _same_pixels(folder / name, buf.getvalue())
+        if changed[folder / name]: (folder / name).write_bytes(buf.getvalue())
+    return changed

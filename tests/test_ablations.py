@@ -1,68 +1,49 @@
-"`instagan ablate` end to end on the smoke preset: files, one row per configuration and grid cell, skip/resume, seeds."
-import json
+"""The ablation's configurations and its statistics, without training (notebook 13 runs the smoke ablation end to end)."""
+import math
 import pandas as pd
 import pytest
 from instagan.cli import run_command
-from instagan.ablations import ABLATIONS, FIG9, METRICS, get_ablation, grid_cells
-
-GRID = ['One/One', 'One/Seq', 'Seq/One', 'Seq/Seq']
-
-@pytest.fixture(scope='module')
-def first(tmp_path_factory):
-    out = tmp_path_factory.mktemp('ablate')
-    return out, run_command(['ablate', '--preset', 'smoke', '--out', str(out)])
+from instagan.ablations import (ABLATIONS, FIG9, EXTRA, CLAIMS, get_ablation, grid_cells, ablation_configs, compare,
+                                paired_difference, mean_ci)
 
 def test_configs_named_and_printable():
-    assert list(FIG9) == ['cyclegan', 'cyclegan_seg', 'instagan', 'instagan_ctx', 'instagan_ctx_seq', 'instagan_ctx_all']
+    assert list(FIG9) == ['cyclegan', 'cyclegan_seg', 'instagan', 'instagan_ctx', 'instagan_ctx_seq']
+    assert set(EXTRA) < set(ABLATIONS) and 'instagan_ctx_all' in EXTRA
     for name, a in ABLATIONS.items(): assert str(a).startswith(name + ': ')
     seq = get_ablation('instagan_ctx_seq').config('smoke')
-    assert (seq.ins_max, seq.ins_per, seq.one_step, seq.ctx) == (4, 2, False, True)
+    assert (seq.ins_max, seq.ins_per, seq.one_step, seq.ctx, seq.train_steps) == (4, 2, False, True, None)
+    assert get_ablation('instagan_ctx_seq_step1').config('smoke').train_steps == 1
     one = get_ablation(dict((l, r) for l, r, _ in grid_cells())['One/One']).config('smoke')
     assert (one.ins_max, one.one_step) == (2, True)
-    assert get_ablation('cyclegan').config('quick').model == 'cyclegan'
-    # the paper's one-step rows see at most 2 instances; the extra all-instances row is named as such
+    # the paper's one-step rows see at most 2 instances; the extra rows are named as such
     for name in ('cyclegan', 'cyclegan_seg', 'instagan', 'instagan_ctx'): assert get_ablation(name).config('smoke').ins_max == 2
-    extra = get_ablation('instagan_ctx_all')
-    assert (extra.config('smoke').ins_max, extra.config('smoke').one_step) == (4, True) and 'not in the paper' in str(extra)
+    assert all('extra' in str(get_ablation(n)) for n in EXTRA)
     with pytest.raises(ValueError, match='unknown ablation configuration'): get_ablation('pix2pix')
+
+def test_every_seed_shares_one_data_set():
+    cfgs = {s: ablation_configs('quick', s, 'out', {'standard': 'std', 'crowded': 'crw'}) for s in (0, 3)}
+    assert {c.data for c in cfgs[0].values()} == {c.data for c in cfgs[3].values()} == {'std', 'crw'}
+    assert {c.data_seed for cs in cfgs.values() for c in cs.values()} == {0}
+    assert [c.seed for c in cfgs[3].values()] == [3] * len(ABLATIONS)
+
+def test_option_errors():
     with pytest.raises(ValueError, match='unknown ablation preset'): run_command(['ablate', '--preset', 'huge', '--out', 'x'])
+    with pytest.raises(ValueError, match='--jobs must be at least 1'): run_command(['ablate', '--jobs', '0', '--out', 'x'])
 
-def test_files_and_rows(first):
-    out, res = first
-    for f in ('results.csv', 'results.md', 'results_seeds.csv', 'ablation.json', 'fig9.png', 'fig10.png', 'fig9_bars.png', 'fig10_bars.png', 'steps.csv'):
-        assert (out / f).is_file(), f
-    df = pd.read_csv(out / 'results.csv')
-    assert list(df.name) == list(FIG9) + GRID
-    assert list(df.section) == ['fig9'] * 6 + ['fig10'] * 4
-    assert (df.iters_done == df.iters_planned).all() and set(df.iters_done) == {6}   # every run trained its 2 x 3 iterations
-    assert set(df[df.section == 'fig10'].test) == {'many'} and set(df[df.section == 'fig9'].test) == {'standard'}
-    assert list(df[df.section == 'fig10'].run) == ['instagan_ctx'] * 2 + ['instagan_ctx_seq'] * 2
-    assert set(METRICS) <= set(df.columns) and not any(c.endswith('_std') for c in df.columns)
-    assert df[list(METRICS)].notna().all().all()
-    md = (out / 'results.md').read_text()
-    assert sum(l.startswith('| ') for l in md.splitlines()) == 10 + 2 + 3  # 10 rows and 2 header rows, then the step table: 2 rows, 1 header
-    assert '| iters |' in md and '⚠' not in md
-    assert json.loads((out / 'ablation.json').read_text())['seeds'] == [0]
-    assert set(res.status.values()) == {'trained'} and len(res.status) == len(ABLATIONS)
-    # the grid's Seq training is the full method's run, trained once
-    assert sorted(p.name for p in (out / 'runs').iterdir()) == sorted(ABLATIONS) and len(ABLATIONS) == 6
+def test_paired_statistics():
+    m, lo, hi = mean_ci([0.5, 0.5, 0.5])
+    assert (m, lo, hi) == (0.5, 0.5, 0.5)
+    assert all(math.isnan(v) for v in mean_ci([])) and math.isnan(mean_ci([1.])[1])
+    # a difference that is there on every seed holds, however large the spread between seeds
+    d = paired_difference([0.2, 0.5, 0.8, 0.4, 0.6], [0.22, 0.52, 0.82, 0.42, 0.62])
+    assert d['verdict'] == 'higher' and abs(d['diff'] - 0.02) < 1e-9 and d['n'] == 5
+    assert paired_difference([0.5, 0.6, 0.7], [0.4, 0.5, 0.6])['verdict'] == 'lower'
 
-def test_rerun_skips_then_resumes(first, capsys):
-    out, _ = first
-    res = run_command(['ablate', '--preset', 'smoke', '--out', str(out), '--no-figures'])
-    assert res.trained == []
-    assert capsys.readouterr().out.count('complete, skipped') == len(ABLATIONS)
-    (out / 'runs' / 'instagan_ctx' / 'seed0' / 'summary.json').unlink()   # killed after its last checkpoint
-    res = run_command(['ablate', '--preset', 'smoke', '--out', str(out), '--no-figures'])
-    assert res.status['instagan_ctx/seed0'] == 'resumed' and res.trained == ['instagan_ctx/seed0']
-
-def test_seeds_mean_and_std(first):
-    out, _ = first
-    res = run_command(['ablate', '--preset', 'smoke', '--out', str(out), '--seeds', '2', '--no-figures'])
-    assert sorted(res.trained) == sorted(f'{n}/seed1' for n in ABLATIONS)       # seed 0 is already there
-    df = pd.read_csv(out / 'results.csv')
-    assert len(df) == 10 and set(df.n_seeds) == {2}
-    assert {f'{m}_std' for m in METRICS} <= set(df.columns)
-    seeds = pd.read_csv(out / 'results_seeds.csv')
-    assert len(seeds) == 20 and sorted(seeds.seed.unique()) == [0, 1]
-    assert '±' in (out / 'results.md').read_text()
+def test_claims_read_the_per_seed_table():
+    rows = [dict(section='fig9', name=n, seed=s, mask_iou=v + s / 50, bg_psnr=20.)
+            for s in range(4) for n, v in (('instagan', .7), ('instagan_ctx', .7 + (0.01 if s % 2 else -0.01)))]
+    cmp = compare(pd.DataFrame(rows))
+    got = {(r.a, r.b, r.metric): r.holds for r in cmp.itertuples()}
+    assert got[('instagan', 'instagan_ctx', 'mask_iou')] == 'not distinguishable at this scale'
+    assert got[('instagan', 'instagan_ctx', 'bg_psnr')] == 'not distinguishable at this scale'   # no difference at all
+    assert len(cmp) == sum(c.section == 'fig9' and {c.a, c.b} <= {'instagan', 'instagan_ctx'} for c in CLAIMS)

@@ -4,16 +4,17 @@
 
 # %% ../nbs/05_sequential.ipynb #a5ac15b8
 from __future__ import annotations
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Callable, NamedTuple
 import torch
 from torch import Tensor, nn
-from .core import sort_by_area, split_instances, show_sample, split_union
 import matplotlib.pyplot as plt
+from .core import sort_by_area, show_sample, split_union
 from .models import CycleGANGenerator, GANModels
 
 # %% auto #0
-__all__ = ['SequentialStep', 'SequentialOutput', 'is_set_generator', 'step_size', 'order_instances', 'translate_sequential',
-           'show_steps', 'translator', 'show_translations']
+__all__ = ['SequentialStep', 'SequentialOutput', 'is_set_generator', 'step_size', 'StepGroup', 'StepGroups', 'add_group',
+           'translate_sequential', 'show_steps', 'translator', 'show_translations']
 
 # %% ../nbs/05_sequential.ipynb #75c32b6e
 @dataclass
@@ -37,7 +38,7 @@ class SequentialOutput:
     steps: list         # [SequentialStep], one per step
     order: Tensor       # (B, N): sorted slot j holds input slot order[:, j]
 
-# %% ../nbs/05_sequential.ipynb #15d0161d
+# %% ../nbs/05_sequential.ipynb #041c1590
 def is_set_generator(G:nn.Module) -> bool:
     "True when `G` reads its masks as a set (InstaGAN, CycleGAN+Seg); mask-blind generators translate in one step."
     return not isinstance(G, CycleGANGenerator)
@@ -46,39 +47,70 @@ def step_size(G:nn.Module, n:int, ins_per:int|None) -> int:
     "Instances per step: `ins_per`, or all `n` slots in one step when `ins_per` is None or `G` is mask-blind."
     return max(n, 1) if ins_per is None or not is_set_generator(G) else ins_per
 
-def order_instances(G:nn.Module, a:Tensor, valid:Tensor, ins_per:int|None, order:str='area',
-                    gen:torch.Generator|None=None) -> tuple[Tensor, Tensor, Tensor, int]:
-    "The masks as `G` reads them, ordered ('area': decreasing, eq. 8; 'random'; 'none'), the order `(B, N)` and the step size."
-    if hasattr(G, 'prepare_masks'): a, valid = G.prepare_masks(a, valid)
-    n = a.shape[1]
-    if order == 'area': a, valid, idx = sort_by_area(a, valid)
-    elif order == 'random':  # a random order of the valid slots, padding last
-        key = torch.rand(valid.shape, generator=gen).to(a.device).masked_fill(~valid, -1.)
-        idx = key.argsort(1, descending=True); a = a.gather(1, idx[..., None, None].expand_as(a)); valid = valid.gather(1, idx)
-    elif order == 'none': idx = torch.arange(n, device=a.device).expand(a.shape[0], n)
-    else: raise ValueError(f"order must be 'area', 'random' or 'none', got {order!r}")
-    return a, valid, idx, step_size(G, n, ins_per)
+class StepGroup(NamedTuple):
+    "The slots of one step m: where they start, the group a_m, its valid flags, and the samples that run."
+    start: int              # i0 = m * ins_per, the group's first slot in the sorted order
+    masks: Tensor           # a_m (B, k, H, W)
+    valid: Tensor           # (B, k)
+    active: Tensor|None     # (B,) bool: the samples G translates at step m; None when no sample does
 
+# %% ../nbs/05_sequential.ipynb #c3ff93cc
+class StepGroups:
+    "A batch's masks as `G`'s sequential steps read them: ordered once, then cut into groups of `ins_per` (eq. 8)."
+    def __init__(self, G:nn.Module, a:Tensor, valid:Tensor, ins_per:int|None, order:str='area',
+                 gen:torch.Generator|None=None):
+        "`order`: 'area' (decreasing, the paper's), 'random' (padding last) or 'none' (as given)."
+        if hasattr(G, 'prepare_masks'): a, valid = G.prepare_masks(a, valid)   # CycleGAN+Seg: the union
+        n = a.shape[1]
+        if order == 'area': a, valid, idx = sort_by_area(a, valid)
+        elif order == 'random':  # a random order of the valid slots, padding last
+            key = torch.rand(valid.shape, generator=gen).to(a.device).masked_fill(~valid, -1.)
+            idx = key.argsort(1, descending=True)
+            a, valid = a.gather(1, idx[..., None, None].expand_as(a)), valid.gather(1, idx)
+        elif order == 'none': idx = torch.arange(n, device=a.device).expand(a.shape[0], n)
+        else: raise ValueError(f"order must be 'area', 'random' or 'none', got {order!r}")
+        self.masks, self.valid, self.order = a, valid, idx   # sorted slot j holds input slot order[:, j]
+        self.ins_per = step_size(G, n, ins_per)
+        if self.ins_per < 1: raise ValueError(f"ins_per must be >= 1, got {ins_per}")
+        self.n_steps = max(1, -(-n // self.ins_per))         # M = ceil(N / ins_per); one step when N = 0
+
+    def group(self, m:int) -> StepGroup:
+        "Step `m`'s slots; step 1 runs every sample (even one without instances), later ones those with instances left."
+        i0 = m * self.ins_per
+        am, vm = self.masks[:, i0:i0 + self.ins_per], self.valid[:, i0:i0 + self.ins_per]
+        active = vm.any(1) | (m == 0)
+        return StepGroup(i0, am, vm, active if active.any() else None)
+
+    def empty_aggregate(self) -> tuple[Tensor, Tensor]:
+        "The aggregate before step 1: every slot empty (-1) and not valid."
+        return torch.full_like(self.masks, -1.), torch.zeros_like(self.valid)
+
+# %% ../nbs/05_sequential.ipynb #27e3abd0
+def add_group(agg:Tensor, agg_valid:Tensor, start:int, b:Tensor, valid:Tensor) -> tuple[Tensor, Tensor]:
+    "The aggregate b'_{1:m} (eq. 9): a copy of b'_{1:m-1} with step m's masks `b` (`valid`) in their slots from `start`."
+    agg, agg_valid = agg.clone(), agg_valid.clone()
+    agg[:, start:start + b.shape[1]], agg_valid[:, start:start + b.shape[1]] = b, valid
+    return agg, agg_valid
+
+# %% ../nbs/05_sequential.ipynb #3a7fd402
 def translate_sequential(G:nn.Module, x:Tensor, a:Tensor, valid:Tensor, ins_per:int|None=2, sort:bool=True,
                          grad:bool=False) -> SequentialOutput:
     "Translate `x` with its masks `a` (`valid`) in steps of `ins_per` instances (eqs. 8-9); `ins_per=None`: one step."
-    a_s, v_s, order, ins_per = order_instances(G, a, valid, ins_per, 'area' if sort else 'none')
+    groups = StepGroups(G, a, valid, ins_per, 'area' if sort else 'none')
     with torch.set_grad_enabled(grad and torch.is_grad_enabled()):
-        cur, agg, agg_valid, steps = x, torch.full_like(a_s, -1.), torch.zeros_like(v_s), []
-        groups = split_instances(a_s, v_s, ins_per) or [(a_s, v_s)]
-        for m, (am, vm) in enumerate(groups):
-            active = vm.any(1) | (m == 0)  # step 1 runs every sample, later steps only those with instances left
-            if not active.any(): continue
-            y, b = cur.clone(), torch.full_like(am, -1.)
-            yo, bo = G(cur[active], am[active], vm[active])
-            y[active], b[active] = yo.to(y.dtype), bo.to(b.dtype)
-            i0 = m * ins_per
-            agg = agg.clone(); agg[:, i0:i0 + am.shape[1]] = b
-            agg_valid = agg_valid.clone(); agg_valid[:, i0:i0 + am.shape[1]] = vm
-            steps.append(SequentialStep(cur, am, vm, y, b, agg, agg_valid, active))
+        cur, steps = x, []
+        agg, agg_valid = groups.empty_aggregate()
+        for m in range(groups.n_steps):
+            g = groups.group(m)
+            if g.active is None: continue
+            y, b = cur.clone(), torch.full_like(g.masks, -1.)                  # inactive samples pass through
+            yo, bo = G(cur[g.active], g.masks[g.active], g.valid[g.active])    # eq. 8 on the active samples
+            y[g.active], b[g.active] = yo.to(y.dtype), bo.to(b.dtype)
+            agg, agg_valid = add_group(agg, agg_valid, g.start, b, g.valid)    # eq. 9
+            steps.append(SequentialStep(cur, g.masks, g.valid, y, b, agg, agg_valid, g.active))
             cur = y
-        masks = torch.full_like(agg, -1.).scatter(1, order[..., None, None].expand_as(agg), agg)
-    return SequentialOutput(cur, masks, valid, steps, order)
+        masks = torch.full_like(agg, -1.).scatter(1, groups.order[..., None, None].expand_as(agg), agg)
+    return SequentialOutput(cur, masks, valid, steps, groups.order)
 
 # %% ../nbs/05_sequential.ipynb #b5b64c24
 def show_steps(out:SequentialOutput, i:int=0, size:float=2.4):

@@ -13,7 +13,7 @@ from fastcore.basics import patch
 from .core import pad_masks
 from .models import GANModels
 from .losses import lsgan_d_loss, lsgan_g_loss, cycle_loss, identity_loss, context_loss, LossWeights, total_loss
-from .sequential import order_instances
+from .sequential import StepGroup, StepGroups, add_group
 
 # %% auto #0
 __all__ = ['ImagePool', 'TrainOptions', 'matched_real', 'l1_slots', 'SequentialBatch', 'plain_updates', 'train_step']
@@ -73,24 +73,20 @@ class SequentialBatch:
         xA, aA, vA, xB, aB, vB = batch
         self.model, self.opts = model, opts
         order = 'random' if opts.random_order else 'area'
-        aA, vA, _, per_AB = order_instances(model.G_AB, aA, vA, opts.ins_per, order, gen)
-        aB, vB, _, per_BA = order_instances(model.G_BA, aB, vB, opts.ins_per, order, gen)
-        self.ins_per = {'AB': per_AB, 'BA': per_BA}
-        self.l1_slots = {d: l1_slots(model.generator(d), opts, n) for d, n in (('AB', aA.shape[1]), ('BA', aB.shape[1]))}
-        self.real = {'A': (xA, aA, vA), 'B': (xB, aB, vB)}
+        self.groups = {'AB': StepGroups(model.G_AB, aA, vA, opts.ins_per, order, gen),   # ordered once (notebook 05)
+                       'BA': StepGroups(model.G_BA, aB, vB, opts.ins_per, order, gen)}
+        self.ins_per = {d: g.ins_per for d, g in self.groups.items()}
+        self.l1_slots = {d: l1_slots(model.generator(d), opts, g.masks.shape[1]) for d, g in self.groups.items()}
+        self.real = {s: (x, self.groups[d].masks, self.groups[d].valid) for s, d, x in (('A', 'AB', xA), ('B', 'BA', xB))}
         self.cur = {'A': xA, 'B': xB}                                     # x_m of each side
-        self.agg = {'AB': torch.full_like(aA, -1.), 'BA': torch.full_like(aB, -1.)}  # b'_{1:m-1}, detached
-        self.agg_valid = {'AB': torch.zeros_like(vA), 'BA': torch.zeros_like(vB)}
-        n = max(1, *(-(-max(self.real[s][1].shape[1], 1) // self.ins_per[d]) for s, d in (('A', 'AB'), ('B', 'BA'))))
+        self.agg, self.agg_valid = {}, {}                                 # b'_{1:m-1} per direction, detached
+        for d, g in self.groups.items(): self.agg[d], self.agg_valid[d] = g.empty_aggregate()
+        n = max(g.n_steps for g in self.groups.values())
         self.n_steps = n if opts.steps is None else min(n, opts.steps)
 
-    def group(self, side:str, m:int):
-        "Slots `(start, a_m, valid_m, active)` of step `m` on `side`; `active` (samples with instances left) is None when nothing runs."
-        d = 'AB' if side == 'A' else 'BA'
-        _, a, v = self.real[side]; k = self.ins_per[d]; i0 = m * k
-        am, vm = a[:, i0:i0 + k], v[:, i0:i0 + k]
-        active = vm.any(1) | (m == 0)
-        return i0, am, vm, (active if active.any() else None)
+    def group(self, side:str, m:int) -> StepGroup:
+        "Step `m`'s group on `side`: its start slot, a_m, valid_m and active samples (None when nothing runs)."
+        return self.groups['AB' if side == 'A' else 'BA'].group(m)
 
 # %% ../nbs/06_train_step.ipynb #9654ed46
 @patch
@@ -110,8 +106,7 @@ def generator_losses(self:SequentialBatch, m:int) -> tuple[Tensor, dict, dict]:
         if active is not None:
             x = self.cur[src][active]; a, v = am[active], vm[active]
             y, b = G(x, a, v)                                                  # (y'_m, b'_m)
-            agg, agg_v = self.agg[d][active].clone(), self.agg_valid[d][active].clone()
-            agg[:, i0:i0 + a.shape[1]], agg_v[:, i0:i0 + a.shape[1]] = b, v   # b'_{1:m}
+            agg, agg_v = add_group(self.agg[d][active], self.agg_valid[d][active], i0, b, v)   # b'_{1:m}
             step_terms['gan'] = lsgan_g_loss(D(y, agg, agg_v))                 # GAN term on the aggregate
             y_rec, b_rec = G_back(y, b, v)
             step_terms['cyc'] = cycle_loss(x, a, y_rec, b_rec, v, opts.joint_l1, self.l1_slots[d])

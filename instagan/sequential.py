@@ -113,8 +113,8 @@ def translate_sequential(G:nn.Module, x:Tensor, a:Tensor, valid:Tensor, ins_per:
     return SequentialOutput(cur, masks, valid, steps, groups.order)
 
 # %% ../nbs/05_sequential.ipynb #b5b64c24
-def show_steps(out:SequentialOutput, i:int=0, size:float=2.4):
-    "Figure of sample `i`'s sequential steps: rows m = 1..M, columns x_m with a_m, y'_m with b'_m, y'_m with b'_{1:m}."
+def show_steps(out:SequentialOutput, i:int=0, size:float=2.4) -> plt.Figure:
+    "Sample `i`'s steps: rows m = 1..M; columns x_m with a_m, y'_m with b'_m, y'_m with the aggregate b'_{1:m}."
     steps = [s for s in out.steps if s.active[i]]
     fig, axs = plt.subplots(len(steps), 3, figsize=(3 * size, size * len(steps)), squeeze=False)
     for r, s in enumerate(steps):
@@ -124,35 +124,40 @@ def show_steps(out:SequentialOutput, i:int=0, size:float=2.4):
     fig.tight_layout()
     return fig
 
-# %% ../nbs/05_sequential.ipynb #c635c613
-def translator(model:GANModels, direction:str='AB', ins_per:int|None=2):
-    "A function `(x, a, valid) -> (y, b)`: sequential translation with `model`'s generator of `direction`, one mask per input slot."
-    G = model.generator(direction); dev = next(G.parameters()).device
+# %% ../nbs/05_sequential.ipynb #4b4b1890
+def translator(model:GANModels, direction:str='AB', ins_per:int|None=2) -> Callable:
+    "A function `(x, a, valid) -> (y, b)`: sequential translation by `model`'s `direction` generator, a mask per slot."
+    G = model.generator(direction)
+    dev = next(G.parameters()).device
     def translate(x, a, valid):
         out = translate_sequential(G, x.to(dev), a.to(dev), valid.to(dev), ins_per)
         b = out.masks
-        if b.shape[1] == 1 and a.shape[1] != 1: b = split_union(b, a.to(dev), valid.to(dev))  # CycleGAN+Seg: per instance
+        if b.shape[1] == 1 and a.shape[1] != 1:   # CycleGAN+Seg: its union cut back into the instance slots
+            b = split_union(b, a.to(dev), valid.to(dev))
         return out.image, b
     return translate
 
+# %% ../nbs/05_sequential.ipynb #6d40b6d0
 def show_translations(model:GANModels, samples:dict, ins_per:int|None=2, title:str='') -> plt.Figure:
-    "Figure of fixed test scenes: per direction, rows input (masks tinted) / translation / ideal (if known), the last two with mask outlines."
+    "Fixed test scenes per direction: rows input (masks tinted), translation and ideal (if known), both outlined."
     rows = [(d, r) for d in samples for r in (['input', 'output'] + (['ideal'] if samples[d][3] is not None else []))]
     n = max(s[0].shape[0] for s in samples.values())
     fig, axs = plt.subplots(len(rows), n, figsize=(2 * n, 2 * len(rows)), squeeze=False)
     dev = next(model.parameters()).device
-    was = model.training; model.eval()
+    was = model.training
+    model.eval()
     for d, (x, a, v, ideal) in samples.items():
         out = translate_sequential(model.generator(d), x.to(dev), a.to(dev), v.to(dev), ins_per)
         for r, (dd, kind) in enumerate(rows):
             if dd != d: continue
             for i in range(x.shape[0]):
-                if kind == 'input': show_sample(x[i], a[i], v[i], ax=axs[r, i], title=f'{d[0]} input' if i == 0 else None)
-                elif kind == 'output': show_sample(out.image[i].cpu(), out.masks[i].cpu(), out.valid[i].cpu(), ax=axs[r, i], alpha=0.,
-                                                   title=f'{d[0]}→{d[1]}, translated masks' if i == 0 else None)
-                else: show_sample(ideal[0][i], ideal[1][i], ideal[2][i], ax=axs[r, i], alpha=0., title='ideal' if i == 0 else None)
+                ax = axs[r, i]
+                if kind == 'input': show_sample(x[i], a[i], v[i], ax=ax, title=f'{d[0]} input' if i == 0 else None)
+                elif kind == 'output':
+                    show_sample(out.image[i].cpu(), out.masks[i].cpu(), out.valid[i].cpu(), ax=ax, alpha=0.,
+                                title=f'{d[0]}→{d[1]}, translated masks' if i == 0 else None)
+                else: show_sample(ideal[0][i], ideal[1][i], ideal[2][i], ax=ax, alpha=0., title='ideal' if i == 0 else None)
     model.train(was)
     if title: fig.suptitle(title)
     fig.tight_layout()
     return fig
-

@@ -5,7 +5,6 @@
 # %% ../nbs/04_losses.ipynb #d226749c
 from __future__ import annotations
 from dataclasses import dataclass, asdict
-import torch
 from torch import Tensor
 
 # %% auto #0
@@ -14,7 +13,7 @@ __all__ = ['lsgan_d_loss', 'lsgan_g_loss', 'l1_set_loss', 'joint_l1', 'cycle_los
 
 # %% ../nbs/04_losses.ipynb #d060e514
 def lsgan_d_loss(real:Tensor, fake:Tensor) -> Tensor:
-    "Discriminator LSGAN loss: 0.5 * (mean((D(real) - 1)^2) + mean(D(fake)^2)); pass the scores of real and fake samples."
+    "Discriminator LSGAN loss from the scores of real and fake samples: 0.5 * (mean((D(real)-1)^2) + mean(D(fake)^2))."
     return 0.5 * (((real - 1) ** 2).mean()     # (D(x, a) - 1)^2: real samples pulled to 1
                   + (fake ** 2).mean())        # D(G(y, b))^2: translations pulled to 0
 
@@ -46,7 +45,7 @@ def cycle_loss(x:Tensor, a:Tensor, x_rec:Tensor, a_rec:Tensor, valid:Tensor, joi
 
 def identity_loss(y:Tensor, b:Tensor, y_idt:Tensor, b_idt:Tensor, valid:Tensor, joint:bool=False,
                   n_slots:int|None=None) -> Tensor:
-    "Identity loss (eq. 5): `G_XY(y, b)` should return the target-domain sample (y, b) unchanged; same form as `cycle_loss`."
+    "Identity loss (eq. 5): `G_XY(y, b)` should return the target-domain sample (y, b) unchanged; as `cycle_loss`."
     return cycle_loss(y, b, y_idt, b_idt, valid, joint, n_slots)
 
 # %% ../nbs/04_losses.ipynb #3341dffd
@@ -60,14 +59,15 @@ def context_weight(a:Tensor, va:Tensor, b:Tensor, vb:Tensor, hard:bool=False, de
     if detach: b = b.detach()
     return 1 - (_coverage(a, va, hard) + _coverage(b, vb, hard)).clamp(0, 1)
 
-def context_loss(x:Tensor, y:Tensor, a:Tensor, va:Tensor, b:Tensor, vb:Tensor, hard:bool=False, detach:bool=False) -> Tensor:
-    "Context preserving loss (eq. 6): mean of w(a, b) * |x - y| over all pixels and channels; x, a original, y, b translated."
+def context_loss(x:Tensor, y:Tensor, a:Tensor, va:Tensor, b:Tensor, vb:Tensor, hard:bool=False,
+                 detach:bool=False) -> Tensor:
+    "Context preserving loss (eq. 6): mean of w(a, b) * |x - y| over pixels and channels (x, a in; y, b translated)."
     return (context_weight(a, va, b, vb, hard, detach) * (x - y).abs()).mean()
 
 # %% ../nbs/04_losses.ipynb #c5a4aeb8
 @dataclass
 class LossWeights:
-    "Weights of the generator objective: gan + cyc * L_cyc + idt * L_idt + ctx * L_ctx (paper: 10 each)."
+    "Weights of the generator objective (eq. 7): gan + cyc * L_cyc + idt * L_idt + ctx * L_ctx (paper: 10 each)."
     gan:float=1.
     cyc:float=10.
     idt:float=10.

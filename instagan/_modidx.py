@@ -67,6 +67,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                 'instagan.bench.StepTimer._read': ('bench.html#steptimer._read', 'instagan/bench.py'),
                                 'instagan.bench.StepTimer.close': ('bench.html#steptimer.close', 'instagan/bench.py'),
                                 'instagan.bench.StepTimer.step': ('bench.html#steptimer.step', 'instagan/bench.py'),
+                                'instagan.bench._against': ('bench.html#_against', 'instagan/bench.py'),
+                                'instagan.bench._bench_line': ('bench.html#_bench_line', 'instagan/bench.py'),
                                 'instagan.bench.bench_cli': ('bench.html#bench_cli', 'instagan/bench.py'),
                                 'instagan.bench.boxes_batch': ('bench.html#boxes_batch', 'instagan/bench.py'),
                                 'instagan.bench.compare_checkouts': ('bench.html#compare_checkouts', 'instagan/bench.py'),

@@ -4,8 +4,7 @@
 
 # %% ../nbs/07_learner.ipynb #c77376eb
 from __future__ import annotations
-import os, math, errno, ctypes, sys, random
-import numpy as np
+import math, ctypes, sys
 from pathlib import Path
 import torch
 import torch.distributed as dist
@@ -25,9 +24,7 @@ from .train_step import ImagePool, TrainOptions, SequentialBatch, train_step
 
 # %% auto #0
 __all__ = ['GENERATOR_NAMES', 'adam', 'adam_state', 'reuse_freed_memory', 'TrainingDiverged', 'InstaGANLearner', 'LossTerm',
-           'loss_term_names', 'SkipValidation', 'TermsLogger', 'HistoryLogger', 'atomic_save', 'previous_checkpoint',
-           'rng_state', 'restore_rng', 'Checkpoint', 'checkpoint_state', 'read_checkpoint', 'load_checkpoint',
-           'SampleFigures', 'GeneratorEMA']
+           'loss_term_names', 'SkipValidation', 'TermsLogger', 'HistoryLogger', 'SampleFigures', 'GeneratorEMA']
 
 # %% ../nbs/07_learner.ipynb #a2b05ea8
 def adam(params:list, lr:float=2e-4, **kwargs) -> OptimWrapper:
@@ -278,119 +275,6 @@ class HistoryLogger(CSVLogger):
     def _write_line(self, log):
         if str(log[0]).isdigit() and int(log[0]) < getattr(self.learn, 'resume_epoch', 0): return  # replayed epoch
         super()._write_line(log)
-
-# %% ../nbs/07_learner.ipynb #2604825b
-def atomic_save(obj:object, path:Path|str, keep_previous:bool=False) -> None:
-    "`torch.save` to a file beside `path`, renamed into place (never half written); `keep_previous`: the old one kept."
-    path = Path(path)
-    tmp = path.with_name(path.name + '.tmp')
-    try:
-        torch.save(obj, tmp)
-        with open(tmp, 'rb') as f: os.fsync(f.fileno())
-    except BaseException as e:
-        tmp.unlink(missing_ok=True)
-        full = (isinstance(e, OSError) and e.errno == errno.ENOSPC or 'unexpected pos' in str(e)
-                or 'No space left' in str(e))
-        if full:
-            left = 'the previous checkpoint is intact' if path.exists() else 'nothing was written'
-            raise InstaganError(f"could not write {path}: the disk is full (free some space, then --resume; {left})") \
-                from None
-        if isinstance(e, (OSError, RuntimeError)): raise InstaganError(f"could not write {path}: {e}") from None
-        raise
-    if keep_previous and path.exists(): os.replace(path, previous_checkpoint(path))
-    os.replace(tmp, path)
-
-def previous_checkpoint(path:Path|str) -> Path:
-    "Where the checkpoint before `path` is kept (`checkpoint.pth` -> `checkpoint.prev.pth`)."
-    path = Path(path)
-    return path.with_name(path.stem + '.prev' + path.suffix)
-
-# %% ../nbs/07_learner.ipynb #0b777bae
-def _random_sources(learn) -> dict:
-    "The `random.Random` streams of a training epoch: the loader's shuffling, the A-B pairing, each image pool."
-    dl = learn.dls.train
-    out = {'loader': getattr(dl, 'rng', None), 'pairing': getattr(getattr(dl, 'dataset', None), 'rng', None)}
-    return {**out, **{f'pool_{k}': p.rng for k, p in learn.pools.items()}}
-
-def rng_state(learn:Learner) -> dict:
-    "Every random stream the next epoch draws from, in plain containers: restored, a run goes on bit for bit."
-    np_state = np.random.get_state()
-    return {'torch': torch.get_rng_state(), 'python': random.getstate(),
-            'numpy': (np_state[0], torch.from_numpy(np_state[1].astype(np.int64)), *np_state[2:]),
-            'queue': list(getattr(learn.dls.train, '_queue', [])),
-            **({'cuda': torch.cuda.get_rng_state_all()} if torch.cuda.is_available() else {}),
-            **{k: r.getstate() for k, r in _random_sources(learn).items() if r is not None}}
-
-def restore_rng(learn:Learner, state:dict) -> None:
-    "Put back the random streams saved by `rng_state`."
-    torch.set_rng_state(state['torch'])
-    random.setstate(state['python'])
-    np.random.set_state((state['numpy'][0], state['numpy'][1].numpy().astype(np.uint32), *state['numpy'][2:]))
-    if 'cuda' in state and torch.cuda.is_available(): torch.cuda.set_rng_state_all(state['cuda'])
-    if learn.dls.train is not None: learn.dls.train._queue = list(state['queue'])  # `PartialEpochDL`'s permutation left
-    for k, r in _random_sources(learn).items():
-        if r is not None and k in state: r.setstate(state[k])
-
-# %% ../nbs/07_learner.ipynb #b0f3544c
-class Checkpoint(Callback):
-    "After every epoch, models, optimisers, pools, epoch and config written atomically to `path` (the last one kept)."
-    order = 70
-    def __init__(self, path:Path|str, config:dict|None=None): self.path, self.config = Path(path), config or {}
-    def after_epoch(self):
-        if _replayed(self.learn): return  # never overwrite a checkpoint with an epoch that was only replayed
-        atomic_save(checkpoint_state(self.learn, self.epoch, self.config), self.path, keep_previous=True)
-
-def _plain(o):
-    "An optimiser state with fastai's `L` lists turned into plain lists, so `torch.load(weights_only=True)` reads it."
-    if isinstance(o, dict): return {k: _plain(v) for k, v in o.items()}
-    if isinstance(o, tuple): return tuple(_plain(v) for v in o)   # e.g. Adam's betas
-    if isinstance(o, list) or type(o).__name__ == 'L': return [_plain(v) for v in o]
-    return o
-
-def checkpoint_state(learn:InstaGANLearner, epoch:int, config:dict|None=None) -> dict:
-    "Everything a resumed run needs, in plain tensors and containers (loads with `weights_only=True`)."
-    return {'model': learn.model.state_dict(),
-            'opt_g': _plain(learn.opt.state_dict()), 'opt_d': _plain(learn.opt_d.state_dict()),
-            'pools': {k: p.state_dict() for k, p in learn.pools.items()}, 'epoch': epoch, 'config': config or {},
-            **getattr(learn, 'progress_state', {}),  # iterations and seconds trained so far (`FittedSchedule`)
-            'rng': rng_state(learn),  # the random streams, so a resume continues bit for bit
-            **({'ema': learn.ema.state_dict()} if getattr(learn, 'ema', None) else {})}  # `GeneratorEMA`'s averages
-
-# %% ../nbs/07_learner.ipynb #ccdf887d
-def read_checkpoint(path:Path|str) -> dict:
-    "Load a checkpoint written by `Checkpoint`; an `InstaganError` names it if it is corrupt, truncated or foreign."
-    path = Path(path)
-    try: ck = torch.load(path, map_location='cpu', weights_only=True)
-    except FileNotFoundError: raise
-    except Exception as e:
-        why = str(e).splitlines()[0].split('. ')[0][:120]
-        raise InstaganError(f"checkpoint {path} is corrupt or truncated ({why})") from None
-    if not isinstance(ck, dict) or not {'model', 'opt_g', 'opt_d', 'epoch'} <= set(ck):
-        raise InstaganError(f"{path} is not an instagan training checkpoint (no model/optimiser/epoch entries)")
-    return ck
-
-# %% ../nbs/07_learner.ipynb #fcb46010
-def load_checkpoint(learn:InstaGANLearner, path:Path|str) -> int:
-    "Restore models, optimisers and pools from `path` (if corrupt, from the one before); returns the epoch it finished."
-    path = Path(path)
-    try: ck = read_checkpoint(path)
-    except (InstaganError, FileNotFoundError) as e:
-        prev = previous_checkpoint(path)
-        if not prev.exists(): raise
-        print(f"{e}; resuming from the previous checkpoint {prev}")
-        ck = read_checkpoint(prev)
-    try: learn.model.load_state_dict(ck['model'])
-    except RuntimeError as e:
-        why = str(e).splitlines()[0][:160]
-        raise InstaganError(f"checkpoint {path} does not fit this run's networks: {why}") from None
-    if learn.opt is None: learn.create_opt()
-    learn.opt.load_state_dict(adam_state(ck['opt_g'], learn.opt))
-    learn.opt_d.load_state_dict(adam_state(ck['opt_d'], learn.opt_d))
-    for k, p in learn.pools.items(): p.load_state_dict(ck['pools'][k])
-    learn.progress_state = {'iters': ck.get('iters', 0), 'elapsed_s': ck.get('elapsed_s', 0.)}
-    learn.ema_state = ck.get('ema')  # `GeneratorEMA` continues its averages from here
-    if 'rng' in ck: restore_rng(learn, ck['rng'])  # checkpoints from before it continue with fresh streams
-    return ck['epoch']
 
 # %% ../nbs/07_learner.ipynb #55d8a3ae
 class SampleFigures(Callback):

@@ -129,7 +129,7 @@ def import_official(ckpt_dir:Path|str, out:Path|str, ngf:int|None=64, ndf:int|No
         raise FileExistsError(f"{out} already holds a run: choose another --out or remove it first")
     out.mkdir(parents=True, exist_ok=True)
     from instagan.runs import TrainConfig
-    from instagan.learner import atomic_save
+    from instagan.checkpoints import atomic_save
     from dataclasses import asdict
     cfg = asdict(TrainConfig(preset='paper', data=None if data is None else str(data), ngf=w['ngf'], n_blocks=w['n_blocks'],
                              ndf=ndf_, size=size, ins_per=ins_per, ins_max=20, out=str(out)))

@@ -22,8 +22,8 @@ from .models import GANModels, count_params
 from .sequential import translator, show_translations
 from .train_step import TrainOptions
 from .learner import (InstaGANLearner, LossTerm, loss_term_names, SkipValidation, TermsLogger, HistoryLogger,
-                              SampleFigures, GeneratorEMA, Checkpoint, atomic_save, previous_checkpoint, read_checkpoint,
-                              load_checkpoint)
+                              SampleFigures, GeneratorEMA)
+from .checkpoints import Checkpoint, atomic_save, previous_checkpoint, read_checkpoint, load_checkpoint
 from .metrics import evaluate, write_metrics
 
 # %% auto #0

@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 from PIL import Image
 from fastcore.script import call_parse
 from .core import OptionError
-from .learner import atomic_save
+from .checkpoints import atomic_save
 from .metrics import evaluate, write_metrics
 from .data import make_synthetic, fixed_samples
 from .runs import Run, load_run
@@ -74,7 +74,7 @@ def ship_cli(run:str,  # run directory written by `instagan train`
     print(f"{dest} ({size:.1f} MB)\n" + (dest / 'metrics.md').read_text())
     return dest
 
-# %% ../nbs/09b_shipped.ipynb #4b6c250a
+# %% ../nbs/09b_shipped.ipynb #797158d7
 def _same_pixels(path:Path, png:bytes, tol:float=0.02) -> bool:
     "Whether the image at `path` shows what `png` shows, up to `tol` mean difference per pixel (font rendering may vary)."
     if not path.exists(): return False

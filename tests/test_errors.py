@@ -151,7 +151,7 @@ def test_divergence_stops_training(tmp_path):
         assert not (out / 'model.pth').exists() and not (out / 'summary.json').exists()
 
 def test_full_disk_leaves_no_temporary_file(tmp_path, monkeypatch):
-    from instagan.learner import atomic_save
+    from instagan.checkpoints import atomic_save
     from instagan.core import InstaganError
     path = tmp_path / 'checkpoint.pth'
     atomic_save({'epoch': 1}, path)

@@ -47,7 +47,7 @@ def test_killed_run_resumes_to_the_end(tmp_path):
     assert epochs == set(range(10)), sorted(set(range(10)) - epochs)
 
 def test_checkpoint_is_never_half_written(tmp_path, monkeypatch):
-    from instagan.learner import atomic_save
+    from instagan.checkpoints import atomic_save
     path = tmp_path / "checkpoint.pth"
     atomic_save({"epoch": 1, "w": torch.ones(3)}, path)
     real_save = torch.save

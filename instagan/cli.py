@@ -41,7 +41,7 @@ COMMANDS = {  # name: (module, function, summary); `instagan --help` prints the 
     'bench': ('instagan.bench', 'bench_cli',
               'Print (and write) time per sample-step and peak memory of the training step, sequential vs one-step, for several instance counts.'),
     'import-official': ('instagan.official', 'import_official_cli',
-                        "Convert the official InstaGAN code's checkpoints (G_A, G_B, D_A, D_B) into a run directory for translate, eval and the widgets."),
+                        "Convert the official InstaGAN code's checkpoints (G_A, G_B, D_A, D_B) into a run directory (translate, eval, ...)."),
     'train-masks': ('instagan.masks', 'train_masks_cli',
                     'Train the pix2pix mask predictor (image -> union of its instance masks, footnote 4, and instance embeddings) and print its test scores.'),
     'predict-masks': ('instagan.predicted_masks', 'predict_masks_cli',

@@ -783,6 +783,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
             'instagan.widgets': { 'instagan.widgets.SequentialViewer': ('widgets.html#sequentialviewer', 'instagan/widgets.py'),
                                   'instagan.widgets.SequentialViewer.__init__': ( 'widgets.html#sequentialviewer.__init__',
                                                                                   'instagan/widgets.py'),
+                                  'instagan.widgets.SequentialViewer._controls': ( 'widgets.html#sequentialviewer._controls',
+                                                                                   'instagan/widgets.py'),
                                   'instagan.widgets.SequentialViewer._dataset': ( 'widgets.html#sequentialviewer._dataset',
                                                                                   'instagan/widgets.py'),
                                   'instagan.widgets.SequentialViewer._item': ('widgets.html#sequentialviewer._item', 'instagan/widgets.py'),

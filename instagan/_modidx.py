@@ -226,6 +226,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                'instagan.docs.write_page': ('docs.html#write_page', 'instagan/docs.py')},
             'instagan.editor': { 'instagan.editor.MaskEditor': ('mask_editor.html#maskeditor', 'instagan/editor.py'),
                                  'instagan.editor.MaskEditor.__init__': ('mask_editor.html#maskeditor.__init__', 'instagan/editor.py'),
+                                 'instagan.editor.MaskEditor._controls': ('mask_editor.html#maskeditor._controls', 'instagan/editor.py'),
                                  'instagan.editor.MaskEditor._on_instance': ( 'mask_editor.html#maskeditor._on_instance',
                                                                               'instagan/editor.py'),
                                  'instagan.editor.MaskEditor._pixel': ('mask_editor.html#maskeditor._pixel', 'instagan/editor.py'),

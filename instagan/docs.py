@@ -149,7 +149,7 @@ def prev_next(pages:list[tuple[str, str]], here:str) -> str:
     return f'<div class="ig-prevnext">{a(i - 1, "←")}{a(i + 1, "→")}</div>'
 
 # %% ../nbs/16_docs.ipynb #d2706370
-_LINK = re.compile(r'(href=")(?![a-zA-Z][a-zA-Z0-9+.-]*:|/|#)([^"#?]+)\.(ipynb|md)([#?][^"]*)?"')
+_LINK = re.compile(r'(<a\s[^>]*?\bhref=")(?![a-zA-Z][a-zA-Z0-9+.-]*:|/|#)([^"#?]+)\.(ipynb|md)([#?][^"]*)?"')
 
 def site_links(body:str, here:str, files:set) -> str:
     "`body` (of page `here`) with relative links to notebooks, and to markdown files that are pages, on `.html`."

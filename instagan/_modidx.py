@@ -134,6 +134,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                'instagan.data.UnalignedDataset.__init__': ('data.html#unaligneddataset.__init__', 'instagan/data.py'),
                                'instagan.data.UnalignedDataset.__len__': ('data.html#unaligneddataset.__len__', 'instagan/data.py'),
                                'instagan.data._background': ('data.html#_background', 'instagan/data.py'),
+                               'instagan.data._mask_files': ('data.html#_mask_files', 'instagan/data.py'),
                                'instagan.data._shape': ('data.html#_shape', 'instagan/data.py'),
                                'instagan.data._synthetic_done': ('data.html#_synthetic_done', 'instagan/data.py'),
                                'instagan.data._texture': ('data.html#_texture', 'instagan/data.py'),

@@ -34,7 +34,7 @@ def open_image(path:Path|str, what:str='image') -> Image.Image:
         raise ValueError(f"cannot read {what} {path}: {e}") from None
     return im
 
-# %% ../nbs/00b_files.ipynb #464dfbab
+# %% ../nbs/00b_files.ipynb #a44eb3ca
 def _known(im:Image.Image, path, what:str) -> Image.Image:
     if im.mode not in (*_DEEP, *_COLOUR, *_ALPHA):
         raise ValueError(f"cannot read {what} {path} right: PIL mode {im.mode!r} is none this package decodes "
@@ -124,7 +124,7 @@ def _catch_sigterm():
 def _restore_sigterm(old):
     if old is not None: signal.signal(signal.SIGTERM, old)
 
-# %% ../nbs/00b_files.ipynb #0b8ff4e2
+# %% ../nbs/00b_files.ipynb #0509db7b
 @contextlib.contextmanager
 def _signals_held():
     "Hold SIGTERM and SIGINT back (delivered on exit) while folders are swapped, so none is left half moved."
@@ -178,7 +178,7 @@ class OutputFolder:
                 raise OptionError(f"the input {opt} {p} is inside {self.option} {shown}, which this command replaces "
                                   f"(choose an {self.option} that holds none of its inputs)")
 
-# %% ../nbs/00b_files.ipynb #7782c797
+# %% ../nbs/00b_files.ipynb #263ba5ed
 @patch
 def _marked(self:OutputFolder, n:str) -> bool: return output_owner(self.parent / n) == self.command
 
@@ -252,7 +252,7 @@ def __exit__(self:OutputFolder, typ, exc, tb):
     _restore_sigterm(self._sigterm)
     return False
 
-# %% ../nbs/00b_files.ipynb #de98a5a1
+# %% ../nbs/00b_files.ipynb #040cebe0
 @patch
 def _swap(self:OutputFolder, produced:list):
     "Move the earlier output aside, the new one into place, then delete the earlier one (retried on a race)."

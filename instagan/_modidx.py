@@ -155,6 +155,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                      'instagan.data_check.DataReport.ok': ('data_check.html#datareport.ok', 'instagan/data_check.py'),
                                      'instagan.data_check.DataReport.summary': ( 'data_check.html#datareport.summary',
                                                                                  'instagan/data_check.py'),
+                                     'instagan.data_check._check_masks': ('data_check.html#_check_masks', 'instagan/data_check.py'),
+                                     'instagan.data_check._image_sizes': ('data_check.html#_image_sizes', 'instagan/data_check.py'),
                                      'instagan.data_check.check_cli': ('data_check.html#check_cli', 'instagan/data_check.py'),
                                      'instagan.data_check.check_data': ('data_check.html#check_data', 'instagan/data_check.py')},
             'instagan.datasets': { 'instagan.datasets.Download': ('datasets.html#download', 'instagan/datasets.py'),

@@ -12,7 +12,7 @@ import scipy.ndimage
 from PIL import Image
 from fastcore.script import call_parse
 from fastprogress.fastprogress import progress_bar
-from .datasets import FOLDERS, Report, SampleWriter, data_output, _image_size, _need, _open_image, _pair, order_instances, resize_sample, resolve_source, split_components, split_ids, fixture_photo
+from .datasets import FOLDERS, Report, SampleWriter, data_output, _image_size, _need, _open_image, _pair, select_instances, resize_sample, resolve_source, split_components, split_ids, fixture_photo
 
 # %% auto #0
 __all__ = ['CCP_TASKS', 'ETHICS_WARNING', 'CCP_NAMES', 'ccp_labels', 'read_ccp_annotation', 'prepare_ccp', 'make_ccp_fixture',
@@ -80,7 +80,7 @@ def prepare_ccp(source:Path|str, out:Path|str, task:str='pants2shorts', componen
                 region = read_ccp_annotation(anns / f'{pid}.mat') == c
                 masks = split_components(region) if components else [region]
                 img, masks = resize_sample(img, masks, height, width, 'crop')
-                masks = order_instances(masks, rep, pid, min_area)
+                masks = select_instances(masks, rep, pid, min_area)
                 if not masks: rep.skip('no instance left', f'{folder}/{pid}'); continue
                 w.write(folder, pid, img, masks)
         return w.finish()

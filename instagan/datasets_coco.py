@@ -12,7 +12,7 @@ from PIL import Image
 from fastcore.script import call_parse
 from fastprogress.fastprogress import progress_bar
 from .core import OptionError
-from .datasets import Report, SampleWriter, data_output, inside_source, _need, _open_image, coco_image_plan, download_plan, fetch, order_instances, resize_sample, split_ids, fixture_photo
+from .datasets import Report, SampleWriter, data_output, inside_source, _need, _open_image, coco_image_plan, download_plan, fetch, select_instances, resize_sample, split_ids, fixture_photo
 
 # %% auto #0
 __all__ = ['coco_class_ids', 'prepare_coco', 'make_coco_fixture', 'coco_cli']
@@ -83,9 +83,9 @@ def _coco_write(coco, images:Path, recs:dict, split:dict, w:SampleWriter, rep:Re
                 except Exception as e:  # pycocotools' own errors (C code) for a malformed polygon or RLE
                     raise ValueError(f"{coco.source}: annotation {a['id']} has a segmentation pycocotools cannot decode "
                                      f"({type(e).__name__}: {e})") from None
-            masks = order_instances(masks, rep, rep_item(im), min_area)  # filters on the source's pixels
+            masks = select_instances(masks, rep, rep_item(im), min_area)  # filters on the source's pixels
             img, masks = resize_sample(img, masks, size, size, resize if size else 'none')
-            masks = order_instances(masks, rep, rep_item(im), 0, max_instances)
+            masks = select_instances(masks, rep, rep_item(im), 0, max_instances)
             if not masks: rep.skip('no instance left', f'{folder}/{im["file_name"]}'); continue
             w.write(folder, Path(im['file_name']).stem, img, masks)
 

@@ -11,7 +11,7 @@ from PIL import Image
 from fastcore.script import call_parse
 from fastprogress.fastprogress import progress_bar
 from .files import open_image
-from .datasets import Report, SampleWriter, data_output, inside_source, _need, _open_image, _pair, order_instances, resize_sample, resolve_source, fixture_photo
+from .datasets import Report, SampleWriter, data_output, inside_source, _need, _open_image, _pair, select_instances, resize_sample, resolve_source, fixture_photo
 
 # %% auto #0
 __all__ = ['MHP_LABELS', 'read_label_map', 'mhp_annotations', 'prepare_mhp', 'make_mhp_fixture', 'mhp_cli']
@@ -71,7 +71,7 @@ def prepare_mhp(source:Path|str, out:Path|str, task:str='pants2skirt', height:in
                 for d in 'AB':
                     if not found[d]: continue
                     im, masks = resize_sample(img, found[d], height, width, 'crop')
-                    masks = order_instances(masks, rep, iid, min_area)
+                    masks = select_instances(masks, rep, iid, min_area)
                     if not masks: rep.skip('no instance left', f'{phase}{d}/{iid}'); continue
                     w.write(f'{phase}{d}', iid, im, masks)
         return w.finish()

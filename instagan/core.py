@@ -6,6 +6,7 @@ that show a sample."""
 # %% ../nbs/00_core.ipynb #0fbe4f7c
 from __future__ import annotations
 import math, sys, os, contextlib
+from collections.abc import Iterator
 from pathlib import Path
 import torch
 import numpy as np
@@ -53,9 +54,9 @@ def overlay_masks(image:Tensor, masks:Tensor|None=None, valid:Tensor|None=None, 
         img[fg] = (1 - alpha) * img[fg] + alpha * INSTANCE_COLOURS[k % len(INSTANCE_COLOURS)]
     return img
 
-# %% ../nbs/00_core.ipynb #a72482cb
-def show_sample(image:Tensor, masks:Tensor|None=None, valid:Tensor|None=None, ax=None, title:str|None=None,
-                alpha:float=0.45):
+# %% ../nbs/00_core.ipynb #6a52743e
+def show_sample(image:Tensor, masks:Tensor|None=None, valid:Tensor|None=None, ax:plt.Axes|None=None,
+                title:str|None=None, alpha:float=0.45) -> plt.Axes:
     "Show one image `(3, H, W)` with its instances `(N, H, W)` overlaid, each in its own colour."
     if ax is None: _, ax = plt.subplots(figsize=(3, 3))
     ax.imshow(overlay_masks(image, masks, valid, alpha))
@@ -69,7 +70,7 @@ def show_sample(image:Tensor, masks:Tensor|None=None, valid:Tensor|None=None, ax
     return ax
 
 def show_batch(images:Tensor, masks:Tensor|None=None, valid:Tensor|None=None, titles:list|None=None,
-               ncols:int=4, size:float=2.5):
+               ncols:int=4, size:float=2.5) -> plt.Figure:
     "Show a batch `(B, 3, H, W)` with masks `(B, N, H, W)` as a grid of overlaid samples; returns the figure."
     b = images.shape[0]
     ncols = min(ncols, b)
@@ -150,7 +151,7 @@ class InstaganError(Exception):
 class OptionError(InstaganError, ValueError):
     "A bad option value: reported as one line, exit status 2."
 
-# %% ../nbs/00_core.ipynb #c008323a
+# %% ../nbs/00_core.ipynb #3b1f5e27
 def check_positive(name:str, value:float, integer:bool=True) -> float:
     "Raise an `OptionError` naming option `name` unless `value` is at least 1 (`integer`) or positive and finite."
     ok = value >= 1 if integer else (math.isfinite(value) and value > 0)
@@ -166,7 +167,7 @@ def check_direction(direction:str) -> str:
     if direction not in DIRECTIONS: raise ValueError(f"direction must be 'AB' or 'BA', got {direction!r}")
     return direction
 
-# %% ../nbs/00_core.ipynb #fa38fcc4
+# %% ../nbs/00_core.ipynb #94cad1da
 def resolve_device(device:str='auto') -> torch.device:
     "`auto` picks CUDA when available, else the CPU; a device named must exist (else an `OptionError` naming --device)."
     if device == 'auto': return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
@@ -193,7 +194,7 @@ def _watched() -> bool:
 def _fmt(v) -> str: return f"{v:.4f}" if isinstance(v, float) else str(v)
 
 @contextlib.contextmanager
-def epoch_lines(learn, bars:bool|None=None):
+def epoch_lines(learn, bars:bool|None=None) -> Iterator[None]:
     "Fit a fastai `learn` inside: progress bars where watched (`bars=None`: a terminal or notebook), else epoch lines."
     if bars if bars is not None else _watched():
         yield

@@ -53,7 +53,7 @@ def _background(seed:int, size:int) -> np.ndarray:
         img[..., c] = base[c] + waves
     return img.clip(0, 1)
 
-# %% ../nbs/01_data.ipynb #cd7be7c3
+# %% ../nbs/01_data.ipynb #a03c4b32
 def _shape(domain:str, cy:float, cx:float, s:float, yy:np.ndarray, xx:np.ndarray) -> np.ndarray:
     "Boolean footprint of one instance: a wide ellipse in A, a tall box in B (same centre and scale)."
     if domain == 'A': return ((xx - cx) / s) ** 2 + ((yy - cy) / (0.55 * s)) ** 2 <= 1
@@ -106,7 +106,7 @@ def random_scene(rng:np.random.Generator, size:int=64, max_instances:int=4, min_
     return Scene(int(rng.integers(2**31)), [], [])
 
 # %% ../nbs/01_data.ipynb #e78db82b
-def save_sample(root:Path|str, folder:str, name:str, image:np.ndarray|Image.Image, masks) -> list[Path]:
+def save_sample(root:Path|str, folder:str, name:str, image:np.ndarray|Image.Image, masks:list) -> list[Path]:
     "Write `image` to `root/folder/name.png` and each mask (`HxW` bool/0-255) to `root/folder_seg/name_k.png`."
     root = Path(root)
     (root / folder).mkdir(parents=True, exist_ok=True)
@@ -145,7 +145,7 @@ def _synthetic_done(out:Path, cfg:dict) -> bool:
     try: return json.loads((out / 'synthetic.json').read_text()).get('config') == cfg and (out / 'testB_ideal').exists()
     except (OSError, ValueError, AttributeError): return False
 
-# %% ../nbs/01_data.ipynb #65b1e724
+# %% ../nbs/01_data.ipynb #9efa1b84
 def _write_synthetic(out:Path, cfg:dict, progress:bool):
     "Render every scene of the set `cfg` describes into `out`, then its `synthetic.json`."
     n_train, n_test, size, seed = cfg['n_train'], cfg['n_test'], cfg['size'], cfg['seed']
@@ -249,7 +249,7 @@ class FolderDataset(torch.utils.data.Dataset):
     def __repr__(self):
         return f"FolderDataset({self.root / self.folder}: {len(self)} images, {len(self.skipped)} skipped)"
 
-# %% ../nbs/01_data.ipynb #effcf667
+# %% ../nbs/01_data.ipynb #7bce4df6
 @patch
 def load(self:FolderDataset, i:int) -> tuple[Image.Image, np.ndarray]:
     "The raw image and bool masks `(n, H, W)` of item `i`, with the size checks."
@@ -309,7 +309,7 @@ class PartialEpochDL(DataLoader):
 
 # %% ../nbs/01_data.ipynb #d4156fc5
 def instagan_dls(path:Path|str, size:int=64, load_size:int|None=None, bs:int=4, ins_max:int=4, test_ins_max:int=20,
-                 flip:bool=True, num_workers:int=0, seed:int|None=None, device=None,
+                 flip:bool=True, num_workers:int=0, seed:int|None=None, device:str|torch.device|None=None,
                  n_train:int|None=None) -> DataLoaders:
     "fastai `DataLoaders` over `trainA/trainB` (shuffled, random crop and flip) and `testA/testB` (centre crop)."
     path = Path(path)
@@ -353,7 +353,7 @@ def load_paired(data_dir:Path|str, src:str='A', size:int|None=None, n_max:int|No
     out['a'], out['valid'] = pad_masks([a for _, a in items], max(s[1].shape[0] for s in items))
     return out
 
-# %% ../nbs/01_data.ipynb #75b9ff68
+# %% ../nbs/01_data.ipynb #75022e57
 def fixed_samples(root:Path|str, size:int|None, n:int=4, ins_max:int=8) -> dict:
     "The first `n` test scenes of each direction: `{'AB': (x, a, valid, ideal), 'BA': ...}`, `ideal` = `(y, b, valid)`."
     out = {}
@@ -371,7 +371,8 @@ def synthetic_cli(out:str='data/synthetic',  # folder to write the data set into
                   size:int=64,  # image side in pixels (a multiple of 4)
                   max_instances:int=4,  # at most this many instances per scene
                   min_instances:int=1,  # at least this many instances per scene
-                  seed:int=0):  # random seed: the same seed gives the same data set
+                  seed:int=0  # random seed: the same seed gives the same data set
+                 ) -> Path:
     ("Generate the synthetic two-domain benchmark (A: wide striped ellipses, B: tall spotted boxes) "
      "in the folder layout.")
     t0 = time.perf_counter()

@@ -69,7 +69,7 @@ def _ccp_photos_by_class(files:list[Path], photos:Path, cid:dict, rep:Report, ex
         for d in present: has[d].append(pid)
     return has
 
-# %% ../nbs/02b_ccp.ipynb #3429d83f
+# %% ../nbs/02b_ccp.ipynb #a7cff0a5
 def _ccp_write(w:SampleWriter, split:dict, photos:Path, anns:Path, cid:dict, rep:Report, components:bool,
                height:int, width:int, min_area:int, progress:bool):
     "Write every photo of `split` (folder -> photo ids) with the region of its folder's class as its instances."
@@ -87,7 +87,7 @@ def _ccp_write(w:SampleWriter, split:dict, photos:Path, anns:Path, cid:dict, rep
                 continue
             w.write(folder, pid, img, masks)
 
-# %% ../nbs/02b_ccp.ipynb #c484c9ad
+# %% ../nbs/02b_ccp.ipynb #8fd86f17
 def prepare_ccp(source:Path|str, out:Path|str, task:str='pants2shorts', components:bool=False, test_frac:float=0.1,
                 seed:int=0, height:int=0, width:int=0, min_area:int=0, exclusive:bool=False,
                 progress:bool=True) -> Report:
@@ -143,7 +143,7 @@ def _ccp_layouts() -> dict:
         '0009': {'shorts': _box(22, 30, 2, 14), 'pants': _box(30, 39, 16, 28)},  # both classes
     }
 
-# %% ../nbs/02b_ccp.ipynb #f376a6c9
+# %% ../nbs/02b_ccp.ipynb #845f4bfc
 def make_ccp_fixture(root:Path|str, seed:int=0) -> dict:
     "Write a tiny CCP copy in the raw format into `root`; returns `{photo id: {class: bool region}}`."
     root, rng = Path(root), np.random.default_rng(seed)
@@ -177,7 +177,8 @@ def ccp_cli(out:str=None,  # folder to write the prepared data set into (default
             width:int=0,  # ... and this width (0: keep the photo's size)
             min_area:int=0,  # drop instances smaller than this many pixels (0: keep every non-empty one)
             exclusive:bool=False,  # skip photos that hold both classes (default: a sample of both domains)
-            cache:str=None):  # where downloads go (default: $INSTAGAN_CACHE or ~/.instagan/downloads)
+            cache:str=None  # where downloads go (default: $INSTAGAN_CACHE or ~/.instagan/downloads)
+           ) -> Report:
     "Prepare a Clothing Co-Parsing task (default pants2shorts) in the folder layout, with a held-out test split."
     t0 = time.perf_counter()
     if out is not None: data_output(out, 'ccp', {'--source': source})  # before a download: refused at no cost

@@ -45,7 +45,7 @@ def _load_coco(path:Path|str):
     coco.source = path
     return coco
 
-# %% ../nbs/02c_coco.ipynb #053e50c3
+# %% ../nbs/02c_coco.ipynb #d2fd6ab8
 def coco_class_ids(coco, classes:list[str]) -> list[int]:
     "COCO category ids of `classes`, with an error listing the valid names for an unknown one."
     cats = {c['name']: c['id'] for c in coco.loadCats(coco.getCatIds())}
@@ -73,7 +73,7 @@ def _coco_split(coco, cids:list[int], rep:Report, include_crowd:bool, exclusive:
             del recs['B'][iid]
     return recs
 
-# %% ../nbs/02c_coco.ipynb #7a8ef8a7
+# %% ../nbs/02c_coco.ipynb #3567206f
 def _coco_masks(coco, iid:int, c:int, rep:Report, include_crowd:bool) -> list[np.ndarray]:
     "The bool masks of class `c` in image `iid` (crowd regions skipped unless `include_crowd`)."
     masks = []
@@ -87,7 +87,7 @@ def _coco_masks(coco, iid:int, c:int, rep:Report, include_crowd:bool) -> list[np
                              f"({type(e).__name__}: {e})") from None
     return masks
 
-# %% ../nbs/02c_coco.ipynb #44420798
+# %% ../nbs/02c_coco.ipynb #9a62b54c
 def _coco_write(coco, images:Path, recs:dict, split:dict, w:SampleWriter, rep:Report, cids:list[int], size:int,
                 resize:str, min_area:int, max_instances:int, include_crowd:bool, progress:bool):
     "Write the samples of `split` (folder -> image ids) from one COCO index."
@@ -116,7 +116,7 @@ def _coco_write(coco, images:Path, recs:dict, split:dict, w:SampleWriter, rep:Re
                 continue
             w.write(folder, Path(item).stem, img, masks)
 
-# %% ../nbs/02c_coco.ipynb #75d89334
+# %% ../nbs/02c_coco.ipynb #bad9d342
 def _coco_given_test(test_annotations:Path|str, test_images:Path|str|None, images:Path, classes:list[str],
                      w:SampleWriter, rep:Report, include_crowd:bool, exclusive:bool, **kw):
     "Write `testA`/`testB` from their own instances file (`--test-annotations`) and image folder."
@@ -163,7 +163,7 @@ def prepare_coco(out:Path|str, annotations:Path|str, images:Path|str, classes:li
         if both: rep.notes.append(f"{both} image(s) hold both classes: each is a sample of both domains")
         return w.finish()
 
-# %% ../nbs/02c_coco.ipynb #63cafd7b
+# %% ../nbs/02c_coco.ipynb #c536b13b
 def _coco_fixture_splits() -> dict:
     "Split -> image id -> `(h, w, [(class, 'poly' or 'rle', (y0, y1, x0, x1), iscrowd)])` of the COCO fixture."
     return {
@@ -220,7 +220,7 @@ def make_coco_fixture(root:Path|str) -> dict:
         (root / 'annotations' / f'instances_{split}.json').write_text(json.dumps(js))
     return truth
 
-# %% ../nbs/02c_coco.ipynb #f31328a0
+# %% ../nbs/02c_coco.ipynb #e7496bd6
 def _coco_download(classes:list[str], cache:str|None) -> Path:
     "Download COCO's annotations, then the images of `classes` only, one by one; returns the COCO root."
     plan, src = download_plan('coco', cache)
@@ -259,7 +259,8 @@ def coco_cli(out:str=None,  # folder to write the prepared data set into (defaul
              max_instances:int=0,  # keep only the largest N instances of an image (0: all)
              include_crowd:bool=False,  # keep crowd regions (iscrowd=1) as instances too
              exclusive:bool=False,  # skip images that hold both classes (default: a sample of both domains)
-             cache:str=None):  # where downloads go (default: $INSTAGAN_CACHE or ~/.instagan/downloads)
+             cache:str=None  # where downloads go (default: $INSTAGAN_CACHE or ~/.instagan/downloads)
+            ) -> Report:
     "Prepare two COCO classes (default sheep giraffe) in the folder layout: every instance, largest first."
     t0 = time.perf_counter()
     classes = list(classes or ('sheep', 'giraffe'))

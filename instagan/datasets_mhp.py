@@ -61,7 +61,7 @@ def _mhp_found(line:str, ann:dict, cid:dict, rep:Report, exclusive:bool):
         return None
     return iid, persons, maps, found
 
-# %% ../nbs/02d_mhp.ipynb #7396813b
+# %% ../nbs/02d_mhp.ipynb #cb51b5d5
 def _mhp_write(w:SampleWriter, rep:Report, line:str, phase:str, img_dir:Path, ann:dict, cid:dict, height:int,
                width:int, keep_landscape:bool, min_area:int, exclusive:bool):
     "Write image `line` of split `phase` into each domain whose class it holds: one instance per person wearing it."
@@ -90,7 +90,7 @@ def _mhp_write(w:SampleWriter, rep:Report, line:str, phase:str, img_dir:Path, an
             continue
         w.write(f'{phase}{d}', iid, im, masks)
 
-# %% ../nbs/02d_mhp.ipynb #86e18b3e
+# %% ../nbs/02d_mhp.ipynb #5dadfe73
 def prepare_mhp(source:Path|str, out:Path|str, task:str='pants2skirt', height:int=450, width:int=300,
                 keep_landscape:bool=False, min_area:int=0, exclusive:bool=False, progress:bool=True) -> Report:
     "Prepare MHP v1 task `task` ('pants2skirt' or 'CAT1:CAT2') from the raw folder `source` into `out`."
@@ -127,7 +127,7 @@ def _mhp_people() -> dict:
         '8': (60, 48, [[(P, 26, 54, 14, 30)]]),
     }
 
-# %% ../nbs/02d_mhp.ipynb #ffc674ed
+# %% ../nbs/02d_mhp.ipynb #745661d4
 def make_mhp_fixture(root:Path|str) -> dict:
     "Write a tiny LV-MHP-v1 copy into `root`; returns `{image id: {class: [one bool region per person that has it]}}`."
     root, rng, truth = Path(root), np.random.default_rng(1), {}
@@ -159,7 +159,8 @@ def mhp_cli(out:str=None,  # folder to write the prepared data set into (default
             keep_landscape:bool=False,  # keep photos wider than tall (the official preparation skips them)
             min_area:int=0,  # drop instances smaller than this many pixels (0: keep every non-empty one)
             exclusive:bool=False,  # skip photos that hold both classes (default: a sample of both domains)
-            cache:str=None):  # where downloads go (default: $INSTAGAN_CACHE or ~/.instagan/downloads)
+            cache:str=None  # where downloads go (default: $INSTAGAN_CACHE or ~/.instagan/downloads)
+           ) -> Report:
     "Prepare a Multi-Human Parsing (LV-MHP-v1) task (default pants2skirt): each person's region is one instance."
     t0 = time.perf_counter()
     a, b = _pair(task, MHP_LABELS, 'MHP')

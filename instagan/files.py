@@ -6,6 +6,7 @@ that nothing it did not write is lost and nothing half written is left."""
 # %% ../nbs/00b_files.ipynb #6e8c6317
 from __future__ import annotations
 import contextlib, errno, glob, json, os, re, shutil, signal, threading, warnings
+from collections.abc import Iterator
 from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
@@ -34,7 +35,7 @@ def open_image(path:Path|str, what:str='image') -> Image.Image:
         raise ValueError(f"cannot read {what} {path}: {e}") from None
     return im
 
-# %% ../nbs/00b_files.ipynb #a44eb3ca
+# %% ../nbs/00b_files.ipynb #f09553b6
 def _known(im:Image.Image, path, what:str) -> Image.Image:
     if im.mode not in (*_DEEP, *_COLOUR, *_ALPHA):
         raise ValueError(f"cannot read {what} {path} right: PIL mode {im.mode!r} is none this package decodes "
@@ -124,7 +125,7 @@ def _catch_sigterm():
 def _restore_sigterm(old):
     if old is not None: signal.signal(signal.SIGTERM, old)
 
-# %% ../nbs/00b_files.ipynb #0509db7b
+# %% ../nbs/00b_files.ipynb #555f043b
 @contextlib.contextmanager
 def _signals_held():
     "Hold SIGTERM and SIGINT back (delivered on exit) while folders are swapped, so none is left half moved."
@@ -178,7 +179,7 @@ class OutputFolder:
                 raise OptionError(f"the input {opt} {p} is inside {self.option} {shown}, which this command replaces "
                                   f"(choose an {self.option} that holds none of its inputs)")
 
-# %% ../nbs/00b_files.ipynb #263ba5ed
+# %% ../nbs/00b_files.ipynb #c5c05c02
 @patch
 def _marked(self:OutputFolder, n:str) -> bool: return output_owner(self.parent / n) == self.command
 
@@ -252,7 +253,7 @@ def __exit__(self:OutputFolder, typ, exc, tb):
     _restore_sigterm(self._sigterm)
     return False
 
-# %% ../nbs/00b_files.ipynb #040cebe0
+# %% ../nbs/00b_files.ipynb #8ecaf47d
 @patch
 def _swap(self:OutputFolder, produced:list):
     "Move the earlier output aside, the new one into place, then delete the earlier one (retried on a race)."
@@ -278,7 +279,7 @@ def _swap(self:OutputFolder, produced:list):
 
 # %% ../nbs/00b_files.ipynb #51dcc984
 @contextlib.contextmanager
-def files_into(folder:Path|str, replaces:tuple=()):
+def files_into(folder:Path|str, replaces:tuple=()) -> Iterator[Path]:
     "Write files into `folder` all or none, through a hidden folder; `replaces`: earlier outputs, removed if not new."
     folder = Path(folder)
     staging = folder / f'.instagan-partial-{os.getpid()}'

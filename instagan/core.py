@@ -54,7 +54,7 @@ def overlay_masks(image:Tensor, masks:Tensor|None=None, valid:Tensor|None=None, 
         img[fg] = (1 - alpha) * img[fg] + alpha * INSTANCE_COLOURS[k % len(INSTANCE_COLOURS)]
     return img
 
-# %% ../nbs/00_core.ipynb #6a52743e
+# %% ../nbs/00_core.ipynb #35e5ab3c
 def show_sample(image:Tensor, masks:Tensor|None=None, valid:Tensor|None=None, ax:plt.Axes|None=None,
                 title:str|None=None, alpha:float=0.45) -> plt.Axes:
     "Show one image `(3, H, W)` with its instances `(N, H, W)` overlaid, each in its own colour."
@@ -151,7 +151,7 @@ class InstaganError(Exception):
 class OptionError(InstaganError, ValueError):
     "A bad option value: reported as one line, exit status 2."
 
-# %% ../nbs/00_core.ipynb #3b1f5e27
+# %% ../nbs/00_core.ipynb #91c6f8e1
 def check_positive(name:str, value:float, integer:bool=True) -> float:
     "Raise an `OptionError` naming option `name` unless `value` is at least 1 (`integer`) or positive and finite."
     ok = value >= 1 if integer else (math.isfinite(value) and value > 0)
@@ -167,7 +167,7 @@ def check_direction(direction:str) -> str:
     if direction not in DIRECTIONS: raise ValueError(f"direction must be 'AB' or 'BA', got {direction!r}")
     return direction
 
-# %% ../nbs/00_core.ipynb #94cad1da
+# %% ../nbs/00_core.ipynb #a9e87cf7
 def resolve_device(device:str='auto') -> torch.device:
     "`auto` picks CUDA when available, else the CPU; a device named must exist (else an `OptionError` naming --device)."
     if device == 'auto': return torch.device('cuda' if torch.cuda.is_available() else 'cpu')

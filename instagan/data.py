@@ -53,7 +53,7 @@ def _background(seed:int, size:int) -> np.ndarray:
         img[..., c] = base[c] + waves
     return img.clip(0, 1)
 
-# %% ../nbs/01_data.ipynb #a03c4b32
+# %% ../nbs/01_data.ipynb #bedb8cf4
 def _shape(domain:str, cy:float, cx:float, s:float, yy:np.ndarray, xx:np.ndarray) -> np.ndarray:
     "Boolean footprint of one instance: a wide ellipse in A, a tall box in B (same centre and scale)."
     if domain == 'A': return ((xx - cx) / s) ** 2 + ((yy - cy) / (0.55 * s)) ** 2 <= 1
@@ -145,7 +145,7 @@ def _synthetic_done(out:Path, cfg:dict) -> bool:
     try: return json.loads((out / 'synthetic.json').read_text()).get('config') == cfg and (out / 'testB_ideal').exists()
     except (OSError, ValueError, AttributeError): return False
 
-# %% ../nbs/01_data.ipynb #9efa1b84
+# %% ../nbs/01_data.ipynb #79165c1c
 def _write_synthetic(out:Path, cfg:dict, progress:bool):
     "Render every scene of the set `cfg` describes into `out`, then its `synthetic.json`."
     n_train, n_test, size, seed = cfg['n_train'], cfg['n_test'], cfg['size'], cfg['seed']
@@ -205,6 +205,18 @@ def joint_transform(size:int|tuple|None=None, load_size:int|tuple|None=None, tra
 # %% ../nbs/01_data.ipynb #02163d6e
 _IMAGE_EXTS = {'.png', '.jpg', '.jpeg', '.bmp', '.webp'}
 
+def _layout_folders(root:Path, folder:str, seg_dir:Path|str|None) -> tuple[Path, Path]:
+    "The image folder `root/folder` and its mask folder (`root/folder_seg` unless given), both checked to exist."
+    img_dir = root / folder
+    seg_dir = Path(seg_dir) if seg_dir is not None else root / f'{folder}_seg'
+    if not img_dir.is_dir():
+        raise FileNotFoundError(f"image folder {img_dir} does not exist "
+                                f"(expected the layout <root>/{folder}/<id>.png)")
+    if not seg_dir.is_dir():
+        raise FileNotFoundError(f"mask folder {seg_dir} does not exist: each image folder needs its `_seg` folder "
+                                "with <id>_<k>.png masks")
+    return img_dir, seg_dir
+
 def _mask_files(images:list[Path], seg_dir:Path) -> dict:
     "Image stem -> its mask files `<stem>_<k>.png` in `seg_dir`, in the order of `k`."
     by_id = {}
@@ -223,14 +235,7 @@ class FolderDataset(torch.utils.data.Dataset):
         if on_missing_masks not in ('skip', 'error', 'keep'):
             raise ValueError(f"on_missing_masks must be 'skip', 'error' or 'keep', got {on_missing_masks!r}")
         self.root, self.folder, self.ins_max, self.sort = Path(root), folder, ins_max, sort
-        img_dir = self.root / folder
-        seg_dir = Path(seg_dir) if seg_dir is not None else self.root / f'{folder}_seg'
-        if not img_dir.is_dir():
-            raise FileNotFoundError(f"image folder {img_dir} does not exist "
-                                    f"(expected the layout <root>/{folder}/<id>.png)")
-        if not seg_dir.is_dir():
-            raise FileNotFoundError(f"mask folder {seg_dir} does not exist: each image folder needs its `_seg` folder "
-                                    "with <id>_<k>.png masks")
+        img_dir, seg_dir = _layout_folders(self.root, folder, seg_dir)
         self.images = sorted(p for p in img_dir.iterdir() if p.suffix.lower() in _IMAGE_EXTS)
         if not self.images: raise ValueError(f"image folder {img_dir} holds no images (.png/.jpg)")
         self.mask_files = _mask_files(self.images, seg_dir)
@@ -249,7 +254,7 @@ class FolderDataset(torch.utils.data.Dataset):
     def __repr__(self):
         return f"FolderDataset({self.root / self.folder}: {len(self)} images, {len(self.skipped)} skipped)"
 
-# %% ../nbs/01_data.ipynb #7bce4df6
+# %% ../nbs/01_data.ipynb #fb83bff6
 @patch
 def load(self:FolderDataset, i:int) -> tuple[Image.Image, np.ndarray]:
     "The raw image and bool masks `(n, H, W)` of item `i`, with the size checks."
@@ -353,7 +358,7 @@ def load_paired(data_dir:Path|str, src:str='A', size:int|None=None, n_max:int|No
     out['a'], out['valid'] = pad_masks([a for _, a in items], max(s[1].shape[0] for s in items))
     return out
 
-# %% ../nbs/01_data.ipynb #75022e57
+# %% ../nbs/01_data.ipynb #7d4fc43d
 def fixed_samples(root:Path|str, size:int|None, n:int=4, ins_max:int=8) -> dict:
     "The first `n` test scenes of each direction: `{'AB': (x, a, valid, ideal), 'BA': ...}`, `ideal` = `(y, b, valid)`."
     out = {}

@@ -36,7 +36,7 @@ class DataReport:
         if more > 0: lines.append(f'  ... and {more} more')
         return '\n'.join(lines)
 
-# %% ../nbs/01b_data_check.ipynb #02318bf4
+# %% ../nbs/01b_data_check.ipynb #f9e5e959
 _EXTS = {'.png', '.jpg', '.jpeg', '.bmp', '.webp'}
 
 def _image_sizes(img_dir:Path, problems:list) -> dict:
@@ -49,7 +49,7 @@ def _image_sizes(img_dir:Path, problems:list) -> dict:
         problems.append(f"{img_dir} holds no readable images")
     return sizes
 
-# %% ../nbs/01b_data_check.ipynb #051b293c
+# %% ../nbs/01b_data_check.ipynb #f18ca4f2
 def _check_masks(seg_dir:Path, img_dir:Path, sizes:dict, problems:list, warns:list) -> int:
     "Read every mask of `seg_dir` against the sizes of its images; returns the number of masks of readable images."
     ks, n_masks = {}, 0
@@ -78,7 +78,7 @@ def _check_masks(seg_dir:Path, img_dir:Path, sizes:dict, problems:list, warns:li
             warns.append(f"masks of {img_dir / i} are numbered {sorted(k)}: a gap in k")
     return n_masks
 
-# %% ../nbs/01b_data_check.ipynb #0fd10ec8
+# %% ../nbs/01b_data_check.ipynb #8b401b63
 def check_data(root:Path|str, folders:tuple=('trainA', 'trainB', 'testA', 'testB')) -> DataReport:
     "Read every image and mask of the folder layout under `root`, as training reads them, and report what it trips on."
     root = Path(root)
@@ -97,7 +97,7 @@ def check_data(root:Path|str, folders:tuple=('trainA', 'trainB', 'testA', 'testB
         counts[folder] = (len(sizes), _check_masks(seg_dir, img_dir, sizes, problems, warns))
     return DataReport(root, counts, problems, warns)
 
-# %% ../nbs/01b_data_check.ipynb #a80e3970
+# %% ../nbs/01b_data_check.ipynb #9616bc9d
 @call_parse
 def check_cli(root:str  # data folder in the folder layout (trainA, trainA_seg, trainB, ..., testB_seg)
              ) -> DataReport:

@@ -53,7 +53,7 @@ class Report:
     @property
     def images(self) -> dict: return {f: len(v) for f, v in self.ids.items()}
 
-# %% ../nbs/02_datasets.ipynb #8e3ec02d
+# %% ../nbs/02_datasets.ipynb #e15e3106
 @patch
 def __str__(self:Report):
     lines = [f"{self.dataset} -> {self.root}"]
@@ -80,6 +80,7 @@ def data_output(out:Path|str, dataset:str, inputs:dict|None=None) -> OutputFolde
     "Where `instagan data <dataset>` writes: never an input, nor a folder it did not write; replaced whole when done."
     return OutputFolder(out, f'data {dataset}', inputs, legacy=lambda p: _manifest_dataset(p) == dataset)
 
+# %% ../nbs/02_datasets.ipynb #329e0114
 class SampleWriter:
     "Writes the samples of one preparation run into `into` (the hidden folder of its `data_output`) and counts them."
     def __init__(self, report:Report, into:Path|str):
@@ -105,7 +106,7 @@ class SampleWriter:
         (self.root / MANIFEST).write_text(json.dumps(rep.to_json(), indent=1))
         return rep
 
-# %% ../nbs/02_datasets.ipynb #97e289b7
+# %% ../nbs/02_datasets.ipynb #85777bdc
 def inside_source(name:str) -> bool:
     "Whether a file name from a data set's own lists stays inside its folder (relative, no `..`); others are not read."
     p = PurePosixPath(str(name).replace('\\', '/'))
@@ -143,7 +144,7 @@ def split_components(region:np.ndarray) -> list[np.ndarray]:
     lab, n = scipy.ndimage.label(region, structure=np.ones((3, 3), int))
     return [lab == i for i in range(1, n + 1)]
 
-# %% ../nbs/02_datasets.ipynb #4b50f36b
+# %% ../nbs/02_datasets.ipynb #9456d4b7
 def select_instances(masks:list[np.ndarray], report:Report|None=None, item:str='', min_area:int=0,
                      max_instances:int=0) -> list[np.ndarray]:
     "Drop empty masks and those under `min_area` pixels, sort by decreasing area, keep the largest `max_instances`."
@@ -195,7 +196,7 @@ SOURCES = {
                  archive='annotations_trainval2017.zip', root='coco', home='https://cocodataset.org'),
 }
 
-# %% ../nbs/02_datasets.ipynb #08c5c1a4
+# %% ../nbs/02_datasets.ipynb #92d37394
 def default_cache() -> Path:
     "Where raw downloads go: `$INSTAGAN_CACHE` or `~/.instagan/downloads`."
     return Path(os.environ.get('INSTAGAN_CACHE', '~/.instagan/downloads')).expanduser()
@@ -222,6 +223,7 @@ def _md5(p:Path) -> str:
         for b in iter(lambda: f.read(1 << 20), b''): h.update(b)
     return h.hexdigest()
 
+# %% ../nbs/02_datasets.ipynb #d96ae7da
 def fetch(plan:list[Download], what:str='data set', hint:str='', progress:bool=True) -> list[Path]:
     "Download (with a progress bar) and unpack each file of `plan` unless already there; a clear `ConnectionError`."
     from fastdownload import download_url
@@ -258,7 +260,7 @@ def resolve_source(dataset:str, source:str|Path|None, cache:str|Path|None=None, 
     fetch(plan, f'{dataset.upper()} data set', f"({dataset.upper()} lives at {SOURCES[dataset]['home']})", progress)
     return src
 
-# %% ../nbs/02_datasets.ipynb #425ad79d
+# %% ../nbs/02_datasets.ipynb #e9c460b4
 def _need(p:Path, what:str) -> Path:
     "`p` if it exists, else a `FileNotFoundError` naming it and what it should hold."
     if not p.exists(): raise FileNotFoundError(f"{p} does not exist: expected {what}")
@@ -275,7 +277,7 @@ def _pair(task:str, names:list[str], dataset:str) -> tuple[str, str]:
         if c not in names: raise OptionError(f"unknown {dataset} class {c!r} in --task {task!r}; valid names: {valid}")
     return a, b
 
-# %% ../nbs/02_datasets.ipynb #a9c9f959
+# %% ../nbs/02_datasets.ipynb #f1de711f
 def _open_image(p:Path, report:Report, item:str) -> Image.Image|None:
     "Read an image as RGB; unreadable ones are counted (and retried as truncated JPEGs) instead of raised."
     try: return read_image(p)

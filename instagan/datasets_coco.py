@@ -45,7 +45,7 @@ def _load_coco(path:Path|str):
     coco.source = path
     return coco
 
-# %% ../nbs/02c_coco.ipynb #d2fd6ab8
+# %% ../nbs/02c_coco.ipynb #a472a051
 def coco_class_ids(coco, classes:list[str]) -> list[int]:
     "COCO category ids of `classes`, with an error listing the valid names for an unknown one."
     cats = {c['name']: c['id'] for c in coco.loadCats(coco.getCatIds())}
@@ -73,7 +73,7 @@ def _coco_split(coco, cids:list[int], rep:Report, include_crowd:bool, exclusive:
             del recs['B'][iid]
     return recs
 
-# %% ../nbs/02c_coco.ipynb #3567206f
+# %% ../nbs/02c_coco.ipynb #9b0e166b
 def _coco_masks(coco, iid:int, c:int, rep:Report, include_crowd:bool) -> list[np.ndarray]:
     "The bool masks of class `c` in image `iid` (crowd regions skipped unless `include_crowd`)."
     masks = []
@@ -87,7 +87,7 @@ def _coco_masks(coco, iid:int, c:int, rep:Report, include_crowd:bool) -> list[np
                              f"({type(e).__name__}: {e})") from None
     return masks
 
-# %% ../nbs/02c_coco.ipynb #9a62b54c
+# %% ../nbs/02c_coco.ipynb #f4667477
 def _coco_write(coco, images:Path, recs:dict, split:dict, w:SampleWriter, rep:Report, cids:list[int], size:int,
                 resize:str, min_area:int, max_instances:int, include_crowd:bool, progress:bool):
     "Write the samples of `split` (folder -> image ids) from one COCO index."
@@ -116,16 +116,24 @@ def _coco_write(coco, images:Path, recs:dict, split:dict, w:SampleWriter, rep:Re
                 continue
             w.write(folder, Path(item).stem, img, masks)
 
-# %% ../nbs/02c_coco.ipynb #bad9d342
-def _coco_given_test(test_annotations:Path|str, test_images:Path|str|None, images:Path, classes:list[str],
-                     w:SampleWriter, rep:Report, include_crowd:bool, exclusive:bool, **kw):
-    "Write `testA`/`testB` from their own instances file (`--test-annotations`) and image folder."
+# %% ../nbs/02c_coco.ipynb #7c8e383a
+def _coco_held_out(coco, images:Path, recs:dict, cids:list[int], w:SampleWriter, rep:Report, test_frac:float,
+                   seed:int, **kw):
+    "Write the four folders from one instances file, a seeded `test_frac` of each domain's images held out."
+    s = split_ids({d: list(recs[d]) for d in 'AB'}, test_frac, seed)
+    rep.notes.append(f"test split: {len(s['testA'])} + {len(s['testB'])} images held out "
+                     f"(--test-frac {test_frac}, --seed {seed})")
+    _coco_write(coco, images, recs, s, w, rep, cids, **kw)
+
+def _coco_given_test(coco, images:Path, recs:dict, cids:list[int], w:SampleWriter, rep:Report, classes:list[str],
+                     test_annotations:Path|str, test_images:Path|str|None, exclusive:bool, **kw):
+    "Write the train folders from `coco`, then the test folders from their own instances file and image folder."
+    _coco_write(coco, images, recs, {'trainA': sorted(recs['A']), 'trainB': sorted(recs['B'])}, w, rep, cids, **kw)
     tcoco = _load_coco(test_annotations)
     tcids = coco_class_ids(tcoco, classes)
     timages = _need(Path(test_images or images), 'the folder of the test images')
-    trecs = _coco_split(tcoco, tcids, rep, include_crowd, exclusive)
-    split = {'testA': sorted(trecs['A']), 'testB': sorted(trecs['B'])}
-    _coco_write(tcoco, timages, trecs, split, w, rep, tcids, include_crowd=include_crowd, **kw)
+    trecs = _coco_split(tcoco, tcids, rep, kw['include_crowd'], exclusive)
+    _coco_write(tcoco, timages, trecs, {'testA': sorted(trecs['A']), 'testB': sorted(trecs['B'])}, w, rep, tcids, **kw)
 
 # %% ../nbs/02c_coco.ipynb #3cccd19f
 def prepare_coco(out:Path|str, annotations:Path|str, images:Path|str, classes:list[str]=('sheep', 'giraffe'),
@@ -145,25 +153,20 @@ def prepare_coco(out:Path|str, annotations:Path|str, images:Path|str, classes:li
         test_annotations=None if test_annotations is None else str(test_annotations), test_frac=test_frac, seed=seed,
         size=size, resize=resize, min_area=min_area, max_instances=max_instances, include_crowd=include_crowd,
         exclusive=exclusive))
-    kw = dict(size=size, resize=resize, min_area=min_area, max_instances=max_instances, progress=progress)
+    kw = dict(size=size, resize=resize, min_area=min_area, max_instances=max_instances, include_crowd=include_crowd,
+              progress=progress)
     recs = _coco_split(coco, cids, rep, include_crowd, exclusive)
     names = {d: [Path(r['file_name']).stem for r in recs[d].values()] for d in 'AB'}
     with dest as o:  # written beside --out, swapped in whole when complete
         w = SampleWriter(rep, o.path)
-        if test_annotations is None:
-            s = split_ids({d: list(recs[d]) for d in 'AB'}, test_frac, seed)
-            rep.notes.append(f"test split: {len(s['testA'])} + {len(s['testB'])} images held out "
-                             f"(--test-frac {test_frac}, --seed {seed})")
-            _coco_write(coco, images, recs, s, w, rep, cids, include_crowd=include_crowd, **kw)
-        else:
-            train = {'trainA': sorted(recs['A']), 'trainB': sorted(recs['B'])}
-            _coco_write(coco, images, recs, train, w, rep, cids, include_crowd=include_crowd, **kw)
-            _coco_given_test(test_annotations, test_images, images, classes, w, rep, include_crowd, exclusive, **kw)
+        if test_annotations is None: _coco_held_out(coco, images, recs, cids, w, rep, test_frac, seed, **kw)
+        else: _coco_given_test(coco, images, recs, cids, w, rep, classes, test_annotations, test_images, exclusive,
+                               **kw)
         both = len(set(names['A']) & set(names['B']))
         if both: rep.notes.append(f"{both} image(s) hold both classes: each is a sample of both domains")
         return w.finish()
 
-# %% ../nbs/02c_coco.ipynb #c536b13b
+# %% ../nbs/02c_coco.ipynb #475e1a08
 def _coco_fixture_splits() -> dict:
     "Split -> image id -> `(h, w, [(class, 'poly' or 'rle', (y0, y1, x0, x1), iscrowd)])` of the COCO fixture."
     return {
@@ -220,7 +223,7 @@ def make_coco_fixture(root:Path|str) -> dict:
         (root / 'annotations' / f'instances_{split}.json').write_text(json.dumps(js))
     return truth
 
-# %% ../nbs/02c_coco.ipynb #e7496bd6
+# %% ../nbs/02c_coco.ipynb #69bae812
 def _coco_download(classes:list[str], cache:str|None) -> Path:
     "Download COCO's annotations, then the images of `classes` only, one by one; returns the COCO root."
     plan, src = download_plan('coco', cache)

@@ -35,7 +35,7 @@ def open_image(path:Path|str, what:str='image') -> Image.Image:
         raise ValueError(f"cannot read {what} {path}: {e}") from None
     return im
 
-# %% ../nbs/00b_files.ipynb #f09553b6
+# %% ../nbs/00b_files.ipynb #bf7758c6
 def _known(im:Image.Image, path, what:str) -> Image.Image:
     if im.mode not in (*_DEEP, *_COLOUR, *_ALPHA):
         raise ValueError(f"cannot read {what} {path} right: PIL mode {im.mode!r} is none this package decodes "
@@ -125,7 +125,7 @@ def _catch_sigterm():
 def _restore_sigterm(old):
     if old is not None: signal.signal(signal.SIGTERM, old)
 
-# %% ../nbs/00b_files.ipynb #555f043b
+# %% ../nbs/00b_files.ipynb #0ab73805
 @contextlib.contextmanager
 def _signals_held():
     "Hold SIGTERM and SIGINT back (delivered on exit) while folders are swapped, so none is left half moved."
@@ -167,19 +167,21 @@ class OutputFolder:
         self.extra = [n for n in old if isinstance(n, str) and n.startswith(self.name) and n not in self.names
                       and '/' not in n and os.sep not in n and self._marked(n)]  # its siblings of then (OUT_input...)
 
-    def _apart(self, opt:str, p):
-        "Refuse an output folder that is, lies inside, or holds the input `p` of option `opt`."
-        src = _real(p)
-        for n in self.names:
-            t, shown = self.parent / n, self.shown[n]
-            if _within(t, src):
-                raise OptionError(f"{self.option} {shown} is {'' if t == src else 'inside '}the input {opt} {p}: "
-                                  f"a command never writes into what it reads (choose an {self.option} outside it)")
-            if _within(src, t):
-                raise OptionError(f"the input {opt} {p} is inside {self.option} {shown}, which this command replaces "
-                                  f"(choose an {self.option} that holds none of its inputs)")
+# %% ../nbs/00b_files.ipynb #a6ab136d
+@patch
+def _apart(self:OutputFolder, opt:str, p):
+    "Refuse an output folder that is, lies inside, or holds the input `p` of option `opt`."
+    src = _real(p)
+    for n in self.names:
+        t, shown = self.parent / n, self.shown[n]
+        if _within(t, src):
+            raise OptionError(f"{self.option} {shown} is {'' if t == src else 'inside '}the input {opt} {p}: "
+                              f"a command never writes into what it reads (choose an {self.option} outside it)")
+        if _within(src, t):
+            raise OptionError(f"the input {opt} {p} is inside {self.option} {shown}, which this command replaces "
+                              f"(choose an {self.option} that holds none of its inputs)")
 
-# %% ../nbs/00b_files.ipynb #c5c05c02
+# %% ../nbs/00b_files.ipynb #eb658959
 @patch
 def _marked(self:OutputFolder, n:str) -> bool: return output_owner(self.parent / n) == self.command
 
@@ -253,7 +255,7 @@ def __exit__(self:OutputFolder, typ, exc, tb):
     _restore_sigterm(self._sigterm)
     return False
 
-# %% ../nbs/00b_files.ipynb #8ecaf47d
+# %% ../nbs/00b_files.ipynb #f20bca11
 @patch
 def _swap(self:OutputFolder, produced:list):
     "Move the earlier output aside, the new one into place, then delete the earlier one (retried on a race)."

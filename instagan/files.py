@@ -6,6 +6,7 @@ that nothing it did not write is lost and nothing half written is left."""
 # %% ../nbs/00b_files.ipynb #6e8c6317
 from __future__ import annotations
 import contextlib, errno, glob, json, os, re, shutil, signal, threading, warnings
+from collections.abc import Iterator
 from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
@@ -22,17 +23,19 @@ _COLOUR = ('1', 'L', 'P', 'RGB', 'RGBX', 'CMYK', 'YCbCr', 'LAB', 'HSV')
 _ALPHA = ('LA', 'La', 'PA', 'RGBA', 'RGBa')
 
 def open_image(path:Path|str, what:str='image') -> Image.Image:
-    "Open and decode `path` whole; a `ValueError` naming it if it is no image, is truncated, or is a decompression bomb."
+    "Open and decode `path` whole; a `ValueError` naming it if it is no image, is truncated, or a decompression bomb."
     try:
         with warnings.catch_warnings():
             warnings.simplefilter('error', Image.DecompressionBombWarning)
-            im = Image.open(path); im.load()
+            im = Image.open(path)
+            im.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
         raise ValueError(f"refused {what} {path}: {e} (PIL's guard against decompression bombs)") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as e:
         raise ValueError(f"cannot read {what} {path}: {e}") from None
     return im
 
+# %% ../nbs/00b_files.ipynb #bf7758c6
 def _known(im:Image.Image, path, what:str) -> Image.Image:
     if im.mode not in (*_DEEP, *_COLOUR, *_ALPHA):
         raise ValueError(f"cannot read {what} {path} right: PIL mode {im.mode!r} is none this package decodes "
@@ -74,13 +77,13 @@ def mask_values(im:Image.Image, path:Path|str='', what:str='mask') -> tuple[np.n
     return np.asarray(im.convert('RGB')).max(-1), 255
 
 def foreground(values:np.ndarray, white:float) -> np.ndarray:
-    "The mask rule: 0 and one other value: that value is foreground; else above the midpoint of the range (`white / 2`)."
+    "The mask rule: 0 and one other value: that value is foreground; else above the midpoint (`white / 2`)."
     top = values.max(initial=0)
     if top > 0 and ((values == 0) | (values == top)).all(): return values == top
     return values > white / 2
 
 def read_mask(path:Path|str) -> np.ndarray:
-    "Read one instance mask file as a bool `HxW` array by its mode and the mask rule; a `ValueError` naming it when it cannot be read right."
+    "Read one instance mask file as a bool `HxW` array by its mode and the mask rule (a `ValueError` naming it)."
     return foreground(*mask_values(open_image(path, 'mask'), path))
 
 # %% ../nbs/00b_files.ipynb #a8f112e0
@@ -100,9 +103,10 @@ def output_owner(folder:Path|str) -> str|None:
     return _marker(folder).get('command')
 
 def _full_disk(e:BaseException, what:str):
-    "A one-line `InstaganError` for a full disk while writing `what` (the partial output is already removed), else None."
+    "A one-line `InstaganError` for a full disk while writing `what` (the partial output is removed), else None."
     if isinstance(e, OSError) and e.errno == errno.ENOSPC:
-        return InstaganError(f"the disk is full: could not write {what} (nothing was left half written; free some space and run again)")
+        return InstaganError(f"the disk is full: could not write {what} "
+                             "(nothing was left half written; free some space and run again)")
 
 # %% ../nbs/00b_files.ipynb #f6952323
 class Terminated(KeyboardInterrupt):
@@ -115,16 +119,20 @@ def _catch_sigterm():
     if threading.current_thread() is not threading.main_thread(): return None
     old = signal.getsignal(signal.SIGTERM)
     if old is not signal.SIG_DFL: return None
-    signal.signal(signal.SIGTERM, _raise_terminated); return old
+    signal.signal(signal.SIGTERM, _raise_terminated)
+    return old
 
 def _restore_sigterm(old):
     if old is not None: signal.signal(signal.SIGTERM, old)
 
+# %% ../nbs/00b_files.ipynb #0ab73805
 @contextlib.contextmanager
 def _signals_held():
     "Hold SIGTERM and SIGINT back (delivered on exit) while folders are swapped, so none is left half moved."
     sigs = {signal.SIGTERM, signal.SIGINT}
-    if not hasattr(signal, 'pthread_sigmask') or threading.current_thread() is not threading.main_thread(): yield; return
+    if not hasattr(signal, 'pthread_sigmask') or threading.current_thread() is not threading.main_thread():
+        yield
+        return
     old = signal.pthread_sigmask(signal.SIG_BLOCK, sigs)
     try: yield
     finally: signal.pthread_sigmask(signal.SIG_SETMASK, old)
@@ -138,15 +146,16 @@ def _alive(pid:int) -> bool:
 
 # %% ../nbs/00b_files.ipynb #aaadfe4a
 class OutputFolder:
-    "Where a command writes `out` (and its sibling folders `out<suffix>`): checked first, written beside it, swapped in whole."
+    "Where a command writes `out` (and folders `out<suffix>`): checked first, written beside it, swapped in whole."
     def __init__(self, out:Path|str, command:str, inputs:dict|None=None, suffixes:tuple=('',), option:str='--out',
                  legacy=None, done=None):
-        "`inputs`: option -> folder or file read; `legacy(folder)`: an older output of `command` without a marker; `done()`: someone else finished it."
+        "`inputs`: option -> path read; `legacy(folder)`: an older output without a marker; `done()`: done elsewhere."
         if out is None or not str(out).strip(): raise OptionError(f"{option} needs a folder")
         self.command, self.option, self.legacy, self.done = command, option, legacy, done
         given = Path(os.path.normpath(os.path.abspath(os.path.expanduser(str(out)))))
-        real = _real(given.parent) / given.name  # its folder's links followed, not a link at `out` itself (refused below)
-        if given.parent == given: raise OptionError(f"{option} {out} is the root of the file system: choose a folder of its own")
+        real = _real(given.parent) / given.name  # its folder's links followed, not a link at `out` (refused below)
+        if given.parent == given:
+            raise OptionError(f"{option} {out} is the root of the file system: choose a folder of its own")
         self.parent, self.name, self.given, self._made = real.parent, real.name, os.path.normpath(str(out)), []
         self.names = [self.name + s for s in suffixes]
         self.shown = {self.name + s: self.given + s for s in suffixes}
@@ -158,33 +167,40 @@ class OutputFolder:
         self.extra = [n for n in old if isinstance(n, str) and n.startswith(self.name) and n not in self.names
                       and '/' not in n and os.sep not in n and self._marked(n)]  # its siblings of then (OUT_input...)
 
-    def _apart(self, opt:str, p):
-        "Refuse an output folder that is, lies inside, or holds the input `p` of option `opt`."
-        src = _real(p)
-        for n in self.names:
-            t, shown = self.parent / n, self.shown[n]
-            if _within(t, src):
-                raise OptionError(f"{self.option} {shown} is {'' if t == src else 'inside '}the input {opt} {p}: a command never "
-                                  f"writes into what it reads (choose an {self.option} outside it)")
-            if _within(src, t):
-                raise OptionError(f"the input {opt} {p} is inside {self.option} {shown}, which this command replaces "
-                                  f"(choose an {self.option} that holds none of its inputs)")
+# %% ../nbs/00b_files.ipynb #a6ab136d
+@patch
+def _apart(self:OutputFolder, opt:str, p):
+    "Refuse an output folder that is, lies inside, or holds the input `p` of option `opt`."
+    src = _real(p)
+    for n in self.names:
+        t, shown = self.parent / n, self.shown[n]
+        if _within(t, src):
+            raise OptionError(f"{self.option} {shown} is {'' if t == src else 'inside '}the input {opt} {p}: "
+                              f"a command never writes into what it reads (choose an {self.option} outside it)")
+        if _within(src, t):
+            raise OptionError(f"the input {opt} {p} is inside {self.option} {shown}, which this command replaces "
+                              f"(choose an {self.option} that holds none of its inputs)")
 
-    def _marked(self, n:str) -> bool: return output_owner(self.parent / n) == self.command
+# %% ../nbs/00b_files.ipynb #eb658959
+@patch
+def _marked(self:OutputFolder, n:str) -> bool: return output_owner(self.parent / n) == self.command
 
-    def _ours(self, n:str) -> bool:
-        "Whether folder `n` is absent, empty, or an earlier output of this command."
-        t = self.parent / n
-        if not (t.exists() or t.is_symlink()): return True
-        if t.is_symlink() or not t.is_dir(): return False
-        return self._marked(n) or not any(t.iterdir()) or bool(self.legacy and self.legacy(t))
+@patch
+def _ours(self:OutputFolder, n:str) -> bool:
+    "Whether folder `n` is absent, empty, or an earlier output of this command."
+    t = self.parent / n
+    if not (t.exists() or t.is_symlink()): return True
+    if t.is_symlink() or not t.is_dir(): return False
+    return self._marked(n) or not any(t.iterdir()) or bool(self.legacy and self.legacy(t))
 
-    def _check(self, n:str):
-        if self._ours(n): return
-        t, shown = self.parent / n, self.shown.get(n, n)
-        what = 'is a link' if t.is_symlink() else 'is not a folder' if not t.is_dir() else \
-               f"holds files that `instagan {self.command}` did not write (no {OUTPUT_MARKER} file)"
-        raise FileExistsError(f"{self.option} {shown} exists and {what}: choose another {self.option}, or move it away yourself")
+@patch
+def _check(self:OutputFolder, n:str):
+    if self._ours(n): return
+    t, shown = self.parent / n, self.shown.get(n, n)
+    what = 'is a link' if t.is_symlink() else 'is not a folder' if not t.is_dir() else \
+           f"holds files that `instagan {self.command}` did not write (no {OUTPUT_MARKER} file)"
+    raise FileExistsError(f"{self.option} {shown} exists and {what}: "
+                          f"choose another {self.option}, or move it away yourself")
 
 # %% ../nbs/00b_files.ipynb #d995d6b4
 @patch
@@ -197,8 +213,11 @@ def __enter__(self:OutputFolder):
         for p in self.parent.glob(f'.{glob.escape(self.name)}.*'):  # left by a killed process (SIGKILL, power cut)
             m = re.fullmatch(rf'\.{re.escape(self.name)}\.(partial|old)-(\d+)', p.name)
             if m and int(m[2]) != os.getpid() and not _alive(int(m[2])): shutil.rmtree(p, ignore_errors=True)
-        shutil.rmtree(self.staging, ignore_errors=True); self.path.mkdir(parents=True)
-    except BaseException: self._discard(); raise
+        shutil.rmtree(self.staging, ignore_errors=True)
+        self.path.mkdir(parents=True)
+    except BaseException:
+        self._discard()
+        raise
     return self
 
 OutputFolder.path = property(lambda self: self.staging / self.name, doc="Where the new output is written.")
@@ -216,48 +235,61 @@ def _discard(self:OutputFolder):
 @patch
 def __exit__(self:OutputFolder, typ, exc, tb):
     if typ is not None:
-        self._discard(); full = _full_disk(exc, f"{self.option} {self.given}")
+        self._discard()
+        full = _full_disk(exc, f"{self.option} {self.given}")
         if full: raise full from None
         return False
     try:
-        if self.done is not None and self.done(): self._discard(); return False
+        if self.done is not None and self.done():
+            self._discard()
+            return False
         produced = [n for n in self.names if (self.staging / n).is_dir()]
-        for n in produced: (self.staging / n / OUTPUT_MARKER).write_text(json.dumps(dict(command=self.command, output=produced)))
+        for n in produced:
+            (self.staging / n / OUTPUT_MARKER).write_text(json.dumps(dict(command=self.command, output=produced)))
         with _signals_held(): self._swap(produced)
     except BaseException as e:
-        self._discard(); full = _full_disk(e, f"{self.option} {self.given}")
+        self._discard()
+        full = _full_disk(e, f"{self.option} {self.given}")
         if full: raise full from None
         raise
     _restore_sigterm(self._sigterm)
     return False
 
+# %% ../nbs/00b_files.ipynb #f20bca11
 @patch
 def _swap(self:OutputFolder, produced:list):
-    "Move the earlier output aside, the new one into place, then delete the earlier one (retried if another process moves in between)."
+    "Move the earlier output aside, the new one into place, then delete the earlier one (retried on a race)."
     aside, moved = self.parent / f'.{self.name}.old-{os.getpid()}', set()
     for attempt in range(3):
-        if attempt and not moved and self.done is not None and self.done(): shutil.rmtree(self.staging, ignore_errors=True); return
+        if attempt and not moved and self.done is not None and self.done():
+            shutil.rmtree(self.staging, ignore_errors=True)
+            return
         for n in self.names + self.extra: self._check(n)  # again: someone may have written there meanwhile
         aside.mkdir(exist_ok=True)
         try:
             for n in self.names + self.extra:
                 if n not in moved and (self.parent / n).exists(): os.rename(self.parent / n, aside / n)
             for n in produced:
-                if n not in moved: os.rename(self.staging / n, self.parent / n); moved.add(n)
+                if n not in moved:
+                    os.rename(self.staging / n, self.parent / n)
+                    moved.add(n)
         except OSError: continue
         finally: shutil.rmtree(aside, ignore_errors=True)
-        shutil.rmtree(self.staging, ignore_errors=True); return
+        shutil.rmtree(self.staging, ignore_errors=True)
+        return
     raise FileExistsError(f"could not move the output into {self.given}: other processes keep writing there")
 
 # %% ../nbs/00b_files.ipynb #51dcc984
 @contextlib.contextmanager
-def files_into(folder:Path|str, replaces:tuple=()):
-    "Write files into the existing `folder` all or none: yields a hidden folder whose files are renamed into `folder` when the block ends; `replaces`: earlier outputs removed if not written again."
-    folder = Path(folder); staging = folder / f'.instagan-partial-{os.getpid()}'
+def files_into(folder:Path|str, replaces:tuple=()) -> Iterator[Path]:
+    "Write files into `folder` all or none, through a hidden folder; `replaces`: earlier outputs, removed if not new."
+    folder = Path(folder)
+    staging = folder / f'.instagan-partial-{os.getpid()}'
     old = _catch_sigterm()
     try:
         for p in folder.glob('.instagan-partial-*'):  # left by a killed process
-            if p.name.rsplit('-', 1)[1].isdigit() and not _alive(int(p.name.rsplit('-', 1)[1])): shutil.rmtree(p, ignore_errors=True)
+            pid = p.name.rsplit('-', 1)[1]
+            if pid.isdigit() and not _alive(int(pid)): shutil.rmtree(p, ignore_errors=True)
         staging.mkdir()
         try: yield staging
         except BaseException as e:
@@ -268,7 +300,7 @@ def files_into(folder:Path|str, replaces:tuple=()):
         with _signals_held():
             new = [p.name for p in staging.iterdir()]
             for n in new: os.replace(staging / n, folder / n)
-            for n in replaces:
+            for n in replaces:  # earlier outputs this block did not write again
                 if n not in new: (folder / n).unlink(missing_ok=True)
             shutil.rmtree(staging, ignore_errors=True)
     finally: _restore_sigterm(old)

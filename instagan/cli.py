@@ -49,8 +49,8 @@ COMMANDS = {
 # %% ../nbs/15_cli.ipynb #9a8b3830
 COMMANDS |= {  # and the commands of the later notebooks
     'ablate': ('instagan.ablations', 'ablate_cli',
-               'Train, score and compare every ablation configuration (section 3.2, figures 9 and 10): results.md, '
-               'claims.csv, figures.'),
+               'Train, score and compare the ablations of section 3.2 (figures 9, 10): results.md, claims.csv, '
+               'bar charts.'),
     'bench': ('instagan.bench', 'bench_cli',
               'Print (and write) time per sample-step and peak memory of the training step, sequential vs one-step, '
               'for several instance counts.'),

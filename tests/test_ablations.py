@@ -3,8 +3,8 @@ import math
 import pandas as pd
 import pytest
 from instagan.cli import run_command
-from instagan.ablations import (ABLATIONS, FIG9, EXTRA, CLAIMS, get_ablation, grid_cells, ablation_configs, compare,
-                                paired_difference, mean_ci)
+from instagan.ablations import ABLATIONS, FIG9, EXTRA, CLAIMS, get_ablation, grid_cells, ablation_configs
+from instagan.stats import compare, paired_difference, mean_ci
 
 def test_configs_named_and_printable():
     assert list(FIG9) == ['cyclegan', 'cyclegan_seg', 'instagan', 'instagan_ctx', 'instagan_ctx_seq']
@@ -42,7 +42,7 @@ def test_paired_statistics():
 def test_claims_read_the_per_seed_table():
     rows = [dict(section='fig9', name=n, seed=s, mask_iou=v + s / 50, bg_psnr=20.)
             for s in range(4) for n, v in (('instagan', .7), ('instagan_ctx', .7 + (0.01 if s % 2 else -0.01)))]
-    cmp = compare(pd.DataFrame(rows))
+    cmp = compare(pd.DataFrame(rows), CLAIMS)
     got = {(r.a, r.b, r.metric): r.holds for r in cmp.itertuples()}
     assert got[('instagan', 'instagan_ctx', 'mask_iou')] == 'not distinguishable at this scale'
     assert got[('instagan', 'instagan_ctx', 'bg_psnr')] == 'not distinguishable at this scale'   # no difference at all

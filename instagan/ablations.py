@@ -15,7 +15,8 @@ import matplotlib.pyplot as plt
 from fastcore.script import call_parse, store_true
 from .core import OptionError, resolve_device
 from .data import make_synthetic, load_paired
-from .runs import TrainConfig, make_config, train, load_run
+from .config import TrainConfig, make_config
+from .runs import train, load_run
 from .metrics import evaluate, train_domain_classifier, instance_iou
 from .sequential import translate_sequential
 from .stats import Claim, compare, aggregate, metric_bars, comparison_figure, report_markdown

@@ -34,7 +34,7 @@ COMMANDS = {
     'data mhp': ('instagan.datasets_mhp', 'mhp_cli',
                  "Prepare a Multi-Human Parsing (LV-MHP-v1) task (default pants2skirt): each person's region is one "
                  'instance.'),
-    'train': ('instagan.runs', 'train_cli',
+    'train': ('instagan.train_command', 'train_cli',
               'Train InstaGAN (or a baseline) and print where its results figure and checkpoint are.'),
     'ship': ('instagan.shipped', 'ship_cli',
              'Ship a trained run inside the package: fp16 generators, settings, loss log and the metrics they score.'),

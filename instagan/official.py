@@ -146,7 +146,7 @@ def import_official(ckpt_dir:Path|str, out:Path|str, ngf:int|None=64, ndf:int|No
     if (out / 'model.pth').exists() or (out / 'checkpoint.pth').exists():
         raise FileExistsError(f"{out} already holds a run: choose another --out or remove it first")
     out.mkdir(parents=True, exist_ok=True)
-    from instagan.runs import TrainConfig
+    from instagan.config import TrainConfig
     from instagan.checkpoints import atomic_save
     from dataclasses import asdict
     cfg = asdict(TrainConfig(preset='paper', data=None if data is None else str(data), ngf=w['ngf'],

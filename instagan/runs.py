@@ -11,11 +11,10 @@ import numpy as np
 import torch
 import torch.distributed as dist
 import matplotlib.pyplot as plt
-from fastcore.script import call_parse, store_true
 from .core import InstaganError, OptionError, resolve_device, epoch_lines
 from fastai.callback.core import Callback, CancelFitException
 from fastai.callback.schedule import ParamScheduler, SchedNo, SchedLin, combine_scheds
-from .config import TrainConfig, config_from_dict, make_config, option_flag, check_config, read_config
+from .config import TrainConfig, config_from_dict, option_flag, check_config, read_config
 from .data import instagan_dls, data_root, fixed_samples
 from .data_check import check_data
 from .models import GANModels, count_params
@@ -29,7 +28,7 @@ from .metrics import evaluate, write_metrics
 # %% auto #0
 __all__ = ['flat_then_linear', 'TimeBudget', 'prepare_data', 'rank', 'init_distributed', 'distributed_dl', 'seed_everything',
            'build_learner', 'run_lock', 'check_run_folder', 'resume_mode', 'train', 'run_weights', 'Run', 'load_run',
-           'cli_config', 'report_run', 'train_cli', 'plot_losses']
+           'plot_losses']
 
 # %% ../nbs/09a_runs.ipynb #42a10b6a
 def flat_then_linear(lr:float, pct_flat:float=0.5) -> dict:
@@ -320,83 +319,6 @@ class Run:
 def load_run(path:Path|str, device:str='cpu') -> Run:
     "Open a run directory written by `train`."
     return Run(path, device)
-
-# %% ../nbs/09a_runs.ipynb #fb24e862
-def cli_config(given:dict, device:str='auto', out:str|None=None, resume:bool=False) -> TrainConfig:
-    "The `TrainConfig` of an `instagan train` command line (`given`: the typed options; None: unset; 'off': none)."
-    off = {k for k, v in given.items() if v == 'off'}  # --amp none, --time-budget 0: explicitly no value
-    given = {k: None if k in off else v for k, v in given.items() if v is not None}
-    if resume and out is None: raise OptionError("--resume needs --out: the run directory to continue")
-    if resume and (Path(out) / 'config.json').exists():  # the run's own settings; the command line must agree with them
-        saved = read_config(Path(out) / 'config.json')
-        clash = [k for k, v in given.items() if k not in ('epochs', 'time_budget') and saved.get(k, v) != v]
-        if clash:
-            typed = ', '.join(f'{option_flag(k)} {given[k]}' for k in clash)
-            had = ', '.join(f'{k}={saved[k]}' for k in clash)
-            raise OptionError(f"--resume: {typed} contradicts the run's saved {had} "
-                              "(drop it to continue the run as it was)")
-        cfg = config_from_dict(saved)
-        budget = given.get('time_budget', cfg.time_budget)
-        return check_config(replace(cfg, epochs=given.get('epochs', cfg.epochs), time_budget=budget,
-                                    device=device, out=out))
-    cfg = make_config(given.pop('preset', 'quick'), **given, device=device, out=out)
-    return replace(cfg, **{k: None for k in off})
-
-def report_run(run:Path):
-    "Print what `instagan train` trained and where its results are."
-    s = json.loads((run / 'summary.json').read_text())
-    print(f"done in {s['wall_s']:.0f} s ({s.get('iters_done')} of {s.get('iters_planned')} iterations"
-          + (", stopped by the time budget" if s['stopped_by_budget'] else '') + ")")
-    if 'mask_iou' in s:
-        print(f"mask IoU against the ideal translation: {s['mask_iou']:.3f} (untouched input masks: "
-              f"{s['mask_iou_identity']:.3f}); background L1 {s['bg_l1']:.4f}, PSNR {s['bg_psnr']:.1f} dB")
-    print(f"results figure: {run / 'results.png'}\ncheckpoint: {run / 'checkpoint.pth'}")
-    if (run / 'metrics.json').exists(): print(f"metrics: {run / 'metrics.json'}")
-
-# %% ../nbs/09a_runs.ipynb #9824d5bc
-@call_parse
-def train_cli(preset:str=None,  # smoke (under a minute), quick (the default: CPU, <= 10 min) or paper (GPU)
-              data:str=None,  # data root in the folder layout; default: the synthetic benchmark
-              model:str=None,  # instagan (the default), cyclegan or cyclegan_seg
-              no_ctx:store_true=False,  # drop the context preserving loss
-              one_step:store_true=False,  # train all instances kept (--ins-max) in one step, as the quick preset does
-              # sequential mini-batches of --ins-per instances (the full method; --ins-max 4)
-              sequential:store_true=False,
-              ins_max:int=None,  # at most this many instances per training image (quick: 2; with --sequential: 4)
-              ins_per:int=None,  # instances per sequential step
-              size:int=None,  # crop size (a multiple of 4)
-              bs:int=None,  # batch size
-              epochs:int=None,  # epochs (constant learning rate for the first half, then linear decay)
-              iters:int=None,  # iterations per epoch (default: the preset's)
-              lr:float=None,  # generator learning rate (default 2e-4)
-              lr_d:float=None,  # discriminator learning rate (default 2e-4, as the official code)
-              norm:str=None,  # normalisation in G and D: instance (the paper's, default) or batch (sees colour)
-              # normalisation of G's image path, if not --norm: layer (quick's default) sees colour
-              image_norm:str=None,
-              ema:float=None,  # decay of the averaged generator weights the run keeps (quick: 0.99; 0: none)
-              amp:str=None,  # mixed precision: bf16 or fp16 (GPU); 'none' to switch off
-              channels_last:store_true=False,  # channels-last memory format
-              device:str='auto',  # auto, cpu, cuda, cuda:1
-              seed:int=None,  # training seed: initial weights, batch order, augmentations
-              data_seed:int=None,  # seed of the synthetic benchmark (default 0: one data set for every training seed)
-              time_budget:float=None,  # minutes after which training stops with a warning (quick: 9; 0: no budget)
-              out:str=None,  # run directory (default runs/<preset>-<model>-<time>)
-              resume:store_true=False):  # continue the run in --out from its last checkpoint, with its own settings
-    "Train InstaGAN (or a baseline) and print where its results figure and checkpoint are."
-    if one_step and sequential: raise OptionError("--one-step and --sequential contradict each other: choose one")
-    # sequential steps need more instances
-    if sequential and ins_max is None and not resume: ins_max = TrainConfig.ins_max
-    if time_budget is not None and time_budget < 0:
-        raise OptionError(f"--time-budget must be 0 (none) or more, got {time_budget}")
-    given = dict(preset=preset, data=data, model=model, ctx=False if no_ctx else None, ins_max=ins_max, ins_per=ins_per,
-                 one_step=True if one_step else False if sequential else None, size=size, bs=bs, epochs=epochs,
-                 iters=iters,
-                 lr_g=lr, lr_d=lr_d, norm=norm, image_norm=image_norm, ema=ema, amp='off' if amp == 'none' else amp,
-                 channels_last=channels_last or None, seed=seed, data_seed=data_seed,
-                 time_budget='off' if time_budget == 0 else time_budget)
-    run = train(cli_config(given, device, out, resume), resume=resume)
-    if (run / 'summary.json').exists(): report_run(run)  # (a non-zero rank of a distributed run: rank 0 reports)
-    return run
 
 # %% ../nbs/09a_runs.ipynb #c0bedf25
 def plot_losses(run:Path|str, smooth:int=5) -> plt.Figure:

@@ -17,7 +17,8 @@ from instagan.explorer import (AblationExplorer, RowScores, largest_disagreement
                                scene_scores, table_mean)
 from instagan.metrics import evaluate
 from instagan.models import GANModels
-from instagan.runs import load_run, make_config
+from instagan.config import make_config
+from instagan.runs import load_run
 from instagan.shipped import pretrained_run
 
 

@@ -175,7 +175,7 @@ def test_same_seed_same_run(tmp_path):
 
 def test_one_step_or_sequential(tmp_path):
     "The quick preset trains one step on 2 instances; `--sequential` trains the full method on up to 4, 2 a step."
-    from instagan.runs import make_config
+    from instagan.config import make_config
     assert (make_config('quick').one_step, make_config('quick').ins_max) == (True, 2)
     out = tmp_path / 'seq'
     assert run('train', '--preset', 'smoke', '--sequential', '--epochs', 1, '--out', out).returncode == 0

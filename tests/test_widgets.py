@@ -1,7 +1,8 @@
 "SequentialViewer on a smoke run: the drawing function alone, then the widget driven through its controls' values."
 import pytest, torch
 from instagan.core import pad_masks
-from instagan.runs import train, make_config, load_run
+from instagan.config import make_config
+from instagan.runs import train, load_run
 from instagan.sequential import translate_sequential
 from instagan.widgets import (SequentialViewer, ViewerState, draw_sequential, _input_order, png_bytes, png_size,
                               render_sequential, view_panels)

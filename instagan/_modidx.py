@@ -415,6 +415,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                   'instagan.learner.GeneratorEMA.after_batch': ( 'learner.html#generatorema.after_batch',
                                                                                  'instagan/learner.py'),
                                   'instagan.learner.GeneratorEMA.after_fit': ('learner.html#generatorema.after_fit', 'instagan/learner.py'),
+                                  'instagan.learner.GeneratorEMA.averages': ('learner.html#generatorema.averages', 'instagan/learner.py'),
                                   'instagan.learner.GeneratorEMA.before_fit': ( 'learner.html#generatorema.before_fit',
                                                                                 'instagan/learner.py'),
                                   'instagan.learner.GeneratorEMA.state_dict': ( 'learner.html#generatorema.state_dict',

@@ -293,20 +293,30 @@ class SampleFigures(Callback):
 GENERATOR_NAMES = ('G_AB', 'G_BA')
 
 class GeneratorEMA(Callback):
-    "Moving averages (`decay` per iteration) of both generators' weights, which replace the live ones at the end."
+    "Debiased moving averages (`decay` an iteration) of both generators' weights; they replace the live ones at last."
     order = 65  # after the optimisers stepped; the checkpoint (70) saves the averages with the run
     def __init__(self, decay:float=0.99): self.decay = decay
     def before_fit(self):
         m, saved = self.learn.model, getattr(self.learn, 'ema_state', None)
         self.avg = {k: AveragedModel(getattr(m, k), multi_avg_fn=get_ema_multi_avg_fn(self.decay), use_buffers=True)
                     for k in GENERATOR_NAMES}
+        for a in self.avg.values():  # start from zero: every update is then one lerp, the first iterate's too
+            for t in a.module.state_dict().values(): t.zero_()
+            a.n_averaged.fill_(1)
         if saved:  # a resumed run: the averages of the iterations it already trained
             for k, a in self.avg.items(): a.load_state_dict(saved[k])
         self.learn.ema = self
     def after_batch(self):
         if not self.training: return
         for k, a in self.avg.items(): a.update_parameters(getattr(self.learn.model, k))
-    def after_fit(self):
+    def averages(self) -> dict:
+        "Each generator's debiased average, divided by 1 - decay^T after T updates (empty before the first update)."
+        out = {}
         for k, a in self.avg.items():
-            if a.n_averaged > 0: getattr(self.learn.model, k).load_state_dict(a.module.state_dict())
+            n = int(a.n_averaged) - 1
+            if n > 0: out[k] = {p: v / (1 - self.decay ** n) if v.is_floating_point() else v
+                               for p, v in a.module.state_dict().items()}
+        return out
+    def after_fit(self):
+        for k, sd in self.averages().items(): getattr(self.learn.model, k).load_state_dict(sd)
     def state_dict(self) -> dict: return {k: a.state_dict() for k, a in self.avg.items()}

@@ -768,6 +768,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                 'instagan.stats.report_markdown': ('ablation_stats.html#report_markdown', 'instagan/stats.py'),
                                 'instagan.stats.results_markdown': ('ablation_stats.html#results_markdown', 'instagan/stats.py')},
             'instagan.train_command': { 'instagan.train_command.cli_config': ('train_command.html#cli_config', 'instagan/train_command.py'),
+                                        'instagan.train_command.command_options': ( 'train_command.html#command_options',
+                                                                                    'instagan/train_command.py'),
                                         'instagan.train_command.report_run': ('train_command.html#report_run', 'instagan/train_command.py'),
                                         'instagan.train_command.train_cli': ('train_command.html#train_cli', 'instagan/train_command.py')},
             'instagan.train_step': { 'instagan.train_step.ImagePool': ('train_step.html#imagepool', 'instagan/train_step.py'),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from fastcore.basics import patch
 from .core import InstaganError, OptionError, check_positive
 from .models import model_presets, MODEL_NAMES, NORMS
 
@@ -38,14 +39,11 @@ class TrainConfig:
     pool_size: int = 50
     random_order: bool = False
     norm: str = 'instance'        # normalisation in G and D: 'instance' (paper, official), 'batch', 'layer' or 'none'
-    # normalisation of G's image path when it differs from `norm` ('layer': the quick preset's)
-    image_norm: str|None = None
+    image_norm: str|None = None   # normalisation of G's image path if not `norm` ('layer': the quick preset's)
     init: str = 'normal'          # generator initialisation: 'normal' N(0, 0.02) (official code) or 'default' (torch's)
     joint_l1: bool = True         # cycle/identity L1 as one mean over image and mask channels (official code)
-    # real samples shown to D at step m: 'all' their masks or 'matched' (as many as the fake)
-    real_masks: str = 'all'
-    # train only the first k sequential steps of each batch (None: all; an ablation's switch)
-    train_steps: int|None = None
+    real_masks: str = 'all'       # what D sees of real samples at step m: 'all' masks or 'matched' (as the fake)
+    train_steps: int|None = None  # train only the first k sequential steps of a batch (None: all; an ablation)
     ema: float = 0.               # decay of the generators' weight averages (`GeneratorEMA`, notebook 07); 0: none
     amp: str|None = None
     channels_last: bool = False
@@ -57,10 +55,11 @@ class TrainConfig:
     time_budget: float|None = None  # minutes: a guard that stops training early (with a warning); never the plan
     out: str|None = None
 
-    @property
-    def step_ins_per(self) -> int|None:
-        "Instances per sequential step, in training and translation: `ins_per`, or None (one step) for a one-step run."
-        return None if self.one_step else self.ins_per
+# %% ../nbs/09_config.ipynb #210a893b
+@patch(as_prop=True)
+def step_ins_per(self:TrainConfig) -> int|None:
+    "Instances per sequential step, in training and translation: `ins_per`, or None (one step) for a one-step run."
+    return None if self.one_step else self.ins_per
 
 # %% ../nbs/09_config.ipynb #630c035a
 _TRAINING = {  # what a preset sets beyond its network widths, which `model_presets` (notebook 03) holds

@@ -13,7 +13,7 @@ from .config import TrainConfig, config_from_dict, make_config, option_flag, che
 from .runs import train
 
 # %% auto #0
-__all__ = ['cli_config', 'report_run', 'train_cli']
+__all__ = ['cli_config', 'report_run', 'command_options', 'train_cli']
 
 # %% ../nbs/09c_train_command.ipynb #fb24e862
 def cli_config(given:dict, device:str='auto', out:str|None=None, resume:bool=False) -> TrainConfig:
@@ -47,15 +47,28 @@ def report_run(run:Path):
     print(f"results figure: {run / 'results.png'}\ncheckpoint: {run / 'checkpoint.pth'}")
     if (run / 'metrics.json').exists(): print(f"metrics: {run / 'metrics.json'}")
 
+# %% ../nbs/09c_train_command.ipynb #4f2a93fc
+def command_options(given:dict, resume:bool=False) -> dict:
+    "`instagan train`'s typed options as `TrainConfig` fields: `--sequential` and `--one-step` as `one_step`."
+    g = dict(given)
+    one, seq = g.pop('one_step', False), g.pop('sequential', False)
+    if one and seq: raise OptionError("--one-step and --sequential contradict each other: choose one")
+    if seq and g.get('ins_max') is None and not resume: g['ins_max'] = TrainConfig.ins_max  # steps need instances
+    g['one_step'] = True if one else False if seq else None
+    tb = g.get('time_budget')
+    if tb is not None and tb < 0: raise OptionError(f"--time-budget must be 0 (none) or more, got {tb}")
+    g['time_budget'] = 'off' if tb == 0 else tb
+    g['amp'] = 'off' if g.get('amp') == 'none' else g.get('amp')
+    return g
+
 # %% ../nbs/09c_train_command.ipynb #9824d5bc
 @call_parse
 def train_cli(preset:str=None,  # smoke (under a minute), quick (the default: CPU, <= 10 min) or paper (GPU)
               data:str=None,  # data root in the folder layout; default: the synthetic benchmark
               model:str=None,  # instagan (the default), cyclegan or cyclegan_seg
               no_ctx:store_true=False,  # drop the context preserving loss
-              one_step:store_true=False,  # train all instances kept (--ins-max) in one step, as the quick preset does
-              # sequential mini-batches of --ins-per instances (the full method; --ins-max 4)
-              sequential:store_true=False,
+              one_step:store_true=False,  # train all instances kept (--ins-max) in one step, as the quick preset
+              sequential:store_true=False,  # sequential mini-batches of --ins-per instances (the full method)
               ins_max:int=None,  # at most this many instances per training image (quick: 2; with --sequential: 4)
               ins_per:int=None,  # instances per sequential step
               size:int=None,  # crop size (a multiple of 4)
@@ -65,8 +78,7 @@ def train_cli(preset:str=None,  # smoke (under a minute), quick (the default: CP
               lr:float=None,  # generator learning rate (default 2e-4)
               lr_d:float=None,  # discriminator learning rate (default 2e-4, as the official code)
               norm:str=None,  # normalisation in G and D: instance (the paper's, default) or batch (sees colour)
-              # normalisation of G's image path, if not --norm: layer (quick's default) sees colour
-              image_norm:str=None,
+              image_norm:str=None,  # normalisation of G's image path, if not --norm: layer (the quick preset's)
               ema:float=None,  # decay of the averaged generator weights the run keeps (quick: 0.995; 0: none)
               amp:str=None,  # mixed precision: bf16 or fp16 (GPU); 'none' to switch off
               channels_last:store_true=False,  # channels-last memory format
@@ -77,17 +89,10 @@ def train_cli(preset:str=None,  # smoke (under a minute), quick (the default: CP
               out:str=None,  # run directory (default runs/<preset>-<model>-<time>)
               resume:store_true=False):  # continue the run in --out from its last checkpoint, with its own settings
     "Train InstaGAN (or a baseline) and print where its results figure and checkpoint are."
-    if one_step and sequential: raise OptionError("--one-step and --sequential contradict each other: choose one")
-    # sequential steps need more instances
-    if sequential and ins_max is None and not resume: ins_max = TrainConfig.ins_max
-    if time_budget is not None and time_budget < 0:
-        raise OptionError(f"--time-budget must be 0 (none) or more, got {time_budget}")
     given = dict(preset=preset, data=data, model=model, ctx=False if no_ctx else None, ins_max=ins_max, ins_per=ins_per,
-                 one_step=True if one_step else False if sequential else None, size=size, bs=bs, epochs=epochs,
-                 iters=iters,
-                 lr_g=lr, lr_d=lr_d, norm=norm, image_norm=image_norm, ema=ema, amp='off' if amp == 'none' else amp,
-                 channels_last=channels_last or None, seed=seed, data_seed=data_seed,
-                 time_budget='off' if time_budget == 0 else time_budget)
-    run = train(cli_config(given, device, out, resume), resume=resume)
+                 one_step=one_step, sequential=sequential, size=size, bs=bs, epochs=epochs, iters=iters, lr_g=lr,
+                 lr_d=lr_d, norm=norm, image_norm=image_norm, ema=ema, amp=amp, channels_last=channels_last or None,
+                 seed=seed, data_seed=data_seed, time_budget=time_budget)
+    run = train(cli_config(command_options(given, resume), device, out, resume), resume=resume)
     if (run / 'summary.json').exists(): report_run(run)  # (a non-zero rank of a distributed run: rank 0 reports)
     return run

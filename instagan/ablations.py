@@ -27,7 +27,7 @@ __all__ = ['ABLATIONS', 'FIG9', 'EXTRA', 'REMEDIES', 'GRID_TRAIN', 'CROWDED_TRAI
            'ablation_names', 'ablation_configs', 'train_or_resume', 'train_runs', 'score_run', 'step_scores',
            'ablation_data', 'score_rows', 'AblationResult', 'ablate', 'write_figures', 'ablate_cli']
 
-# %% ../nbs/13_ablations.ipynb #de2a88c8
+# %% ../nbs/13_ablations.ipynb #71780318
 @dataclass(frozen=True)
 class Ablation:
     "One ablation configuration: its `name`, what it adds (`description`) and the `TrainConfig` settings that make it."
@@ -41,7 +41,7 @@ class Ablation:
     def __str__(self) -> str:
         return f"{self.name}: {self.description} (" + ', '.join(f'{k}={v}' for k, v in self.settings.items()) + ')'
 
-# %% ../nbs/13_ablations.ipynb #7a59f4ef
+# %% ../nbs/13_ablations.ipynb #7edd0610
 _ONE, _SEQ = dict(one_step=True, ins_max=2), dict(one_step=False, ins_max=4, ins_per=2)   # figure 10's two trainings
 ABLATIONS = {a.name: a for a in [
     Ablation('cyclegan', 'CycleGAN, image only, parameters matched to InstaGAN',

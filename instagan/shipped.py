@@ -21,7 +21,7 @@ from .sequential import show_translations, show_steps, translate_sequential
 # %% auto #0
 __all__ = ['PRETRAINED', 'ship_run', 'pretrained_run', 'ship_cli', 'home_figures']
 
-# %% ../nbs/09b_shipped.ipynb #4003cbca
+# %% ../nbs/09b_shipped.ipynb #96de8bb4
 PRETRAINED = Path(str(importlib.resources.files('instagan'))) / 'pretrained'
 
 def _commit() -> str:
@@ -34,7 +34,7 @@ def _commit() -> str:
         return (sha + ('+' if git('status', '--porcelain', '--untracked-files=no') else '')) or 'unknown'
     except (OSError, subprocess.SubprocessError): return 'unknown'
 
-# %% ../nbs/09b_shipped.ipynb #e4c405e8
+# %% ../nbs/09b_shipped.ipynb #e07fe4d3
 def ship_run(run:Path|str, dest:Path|str|None=None) -> Path:
     "Write `run`'s fp16 generators, settings, loss log and their metrics into `dest` (default: `pretrained/<preset>`)."
     r = load_run(run); cfg = r.cfg
@@ -65,7 +65,7 @@ def ship_run(run:Path|str, dest:Path|str|None=None) -> Path:
         f"Its fp16 generators score on the synthetic test set: {scores} (all metrics: metrics.md).\n")
     return dest
 
-# %% ../nbs/09b_shipped.ipynb #857a3e7c
+# %% ../nbs/09b_shipped.ipynb #859c671f
 def pretrained_run(name:str='quick', device:str='cpu') -> Run:
     "The trained run shipped inside the package (`instagan/pretrained/<name>`, made by `instagan ship`)."
     path = PRETRAINED / name
@@ -74,7 +74,7 @@ def pretrained_run(name:str='quick', device:str='cpu') -> Run:
                                 f"--out runs/{name} && instagan ship runs/{name})")
     return load_run(path, device)
 
-# %% ../nbs/09b_shipped.ipynb #c629a8b1
+# %% ../nbs/09b_shipped.ipynb #233fa74d
 @call_parse
 def ship_cli(run:str,  # run directory written by `instagan train`
              out:str=None):  # folder to write into (default: the package's instagan/pretrained/<preset>)

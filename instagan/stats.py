@@ -69,7 +69,7 @@ def compare(per_seed:pd.DataFrame, claims:list, level:float=0.95) -> pd.DataFram
         rows.append(dict(section=c.section, a=c.a, b=c.b, metric=c.metric, claim=c.claim, **r))
     return pd.DataFrame(rows)
 
-# %% ../nbs/13_ablation_stats.ipynb #49b07738
+# %% ../nbs/13_ablation_stats.ipynb #3b1cf4e6
 KEYS = ['section', 'name', 'run', 'inference', 'test']
 
 def aggregate(per_seed:pd.DataFrame, level:float=0.95) -> pd.DataFrame:
@@ -82,7 +82,7 @@ def aggregate(per_seed:pd.DataFrame, level:float=0.95) -> pd.DataFrame:
         rows.append(row)
     return pd.DataFrame(rows)
 
-# %% ../nbs/13_ablation_stats.ipynb #5fed9531
+# %% ../nbs/13_ablation_stats.ipynb #b9a93e1d
 def _fmt(v, lo=None, hi=None) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)): return ''
     if not isinstance(v, (float, np.floating)): return str(v)

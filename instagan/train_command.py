@@ -47,7 +47,7 @@ def report_run(run:Path):
     print(f"results figure: {run / 'results.png'}\ncheckpoint: {run / 'checkpoint.pth'}")
     if (run / 'metrics.json').exists(): print(f"metrics: {run / 'metrics.json'}")
 
-# %% ../nbs/09c_train_command.ipynb #4f2a93fc
+# %% ../nbs/09c_train_command.ipynb #295a67c6
 def command_options(given:dict, resume:bool=False) -> dict:
     "`instagan train`'s typed options as `TrainConfig` fields: `--sequential` and `--one-step` as `one_step`."
     g = dict(given)

@@ -64,8 +64,8 @@ def step_ins_per(self:TrainConfig) -> int|None:
 # %% ../nbs/09_config.ipynb #630c035a
 _TRAINING = {  # what a preset sets beyond its network widths, which `model_presets` (notebook 03) holds
     'smoke': dict(size=32, bs=2, epochs=2, iters=3, synthetic_train=12, synthetic_max_instances=3, ins_max=3),
-    'quick': dict(size=64, bs=4, epochs=10, iters=90, amp='bf16', time_budget=9., image_norm='layer', ema=0.995,
-                  one_step=True, ins_max=2),  # 900 iterations; `--sequential` trains the full method
+    'quick': dict(size=64, bs=4, epochs=10, iters=60, amp='bf16', time_budget=9., image_norm='layer', ema=0.995,
+                  one_step=True, ins_max=2),  # 600 iterations; `--sequential` trains the full method
     'paper': dict(size=256, load_size=286, bs=4, epochs=400, iters=None, synthetic_max_instances=8, amp='bf16'),
 }
 PRESETS = {k: {**v, **model_presets[k]} for k, v in _TRAINING.items()}

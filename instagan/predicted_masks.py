@@ -134,8 +134,8 @@ def mask_rcnn_predictor(labels:list|None=None, score:float=0.5, allow_download:b
         outs = net(list(to_unit(x.float()).clamp(0, 1)))
         res = []
         for o in outs:
-            wanted = torch.ones_like(o['labels'], dtype=torch.bool) if labels is None else torch.isin(o['labels'],
-                                                                                                      torch.tensor(labels))
+            keep = torch.tensor(labels) if labels is not None else None
+            wanted = torch.ones_like(o['labels'], dtype=torch.bool) if keep is None else torch.isin(o['labels'], keep)
             m = o['masks'][(o['scores'] >= score) & wanted, 0] > 0.5
             order = m.flatten(1).sum(1).argsort(descending=True)
             res.append(m[order].float() * 2 - 1)

@@ -25,7 +25,7 @@ from .stats import Claim, compare, aggregate, metric_bars, comparison_figure, re
 __all__ = ['ABLATIONS', 'FIG9', 'EXTRA', 'REMEDIES', 'GRID_TRAIN', 'CROWDED_TRAIN', 'GRID_INFER', 'ABLATION_PRESETS', 'METRICS',
            'CLAIMS', 'STEP_RUNS', 'Ablation', 'get_ablation', 'grid_cells', 'AblationPreset', 'get_preset',
            'ablation_names', 'ablation_configs', 'train_or_resume', 'train_runs', 'score_run', 'step_scores',
-           'ablation_data', 'score_rows', 'AblationResult', 'ablate', 'write_figures', 'ablate_cli']
+           'ablation_data', 'score_rows', 'AblationResult', 'complete_runs', 'ablate', 'write_figures', 'ablate_cli']
 
 # %% ../nbs/13_ablations.ipynb #71780318
 @dataclass(frozen=True)
@@ -266,7 +266,7 @@ def _inference(cfg:TrainConfig, ins_per) -> str:
 
 def score_rows(configs:dict, roots:dict, p:AblationPreset, classifier:Callable, cls:dict,
                device:str='cpu') -> pd.DataFrame:
-    "Every scored row of every seed: figure 9 (and extras) on the standard scenes, the grids, per-step IoU."
+    "Every scored row of every seed (of the runs in `configs`): figure 9 and extras, the grids, per-step IoU."
     rows = []
     def add(section, name, run, ins_per, test, s):
         cfg = configs[s][run]
@@ -281,12 +281,11 @@ def score_rows(configs:dict, roots:dict, p:AblationPreset, classifier:Callable, 
                                 ('crowded', 'crowded', CROWDED_TRAIN)):
             for label, run, k in grid_cells(grid):
                 if run in cs: add(sec, label, run, k, test, s)
-        for label, run in STEP_RUNS.items():
+        for label, run in [(l, r) for l, r in STEP_RUNS.items() if r in cs]:
             sc = step_scores(cs[run].out, roots['standard'], 2, p.size, device)
             for mode in ('seq', 'one'):
                 rows.append(dict(section='steps', name=f'{label} | {mode}', run=run, inference=mode, test='standard',
-                                 seed=s,
-                                 iou_step1=sc[f'{mode}_step1'], iou_step2=sc[f'{mode}_step2']))
+                                 seed=s, iou_step1=sc[f'{mode}_step1'], iou_step2=sc[f'{mode}_step2']))
     return pd.DataFrame(rows)
 
 # %% ../nbs/13_ablations.ipynb #34d88a86
@@ -319,10 +318,18 @@ def _classifier(data:Path, p:AblationPreset) -> Callable:
         return tuple(clf)
     return get
 
+# %% ../nbs/13_ablations.ipynb #520eec01
+def complete_runs(configs:dict, out:Path) -> dict:
+    "`configs` ({seed: {name: TrainConfig}}) cut to the runs that are complete (a `summary.json`); none is an error."
+    done = {s: {n: c for n, c in cs.items() if (Path(c.out) / 'summary.json').exists()} for s, cs in configs.items()}
+    done = {s: cs for s, cs in done.items() if cs}
+    if not done: raise OptionError(f"no complete run under {Path(out) / 'runs'}: nothing to score")
+    return done
+
 # %% ../nbs/13_ablations.ipynb #e1a1142c
 def ablate(preset:str='smoke', out:Path|str='runs/ablate-smoke', seeds:int|None=None, data:Path|str|None=None,
            many:Path|str|None=None, device:str='auto', figures:bool=True, verbose:bool=False, remedies:bool=False,
-           jobs:int|None=None) -> AblationResult:
+           jobs:int|None=None, score_only:bool=False) -> AblationResult:
     "Train (skip complete, resume interrupted), score and compare every run of `preset`, training seeds 0..`seeds`-1."
     p, out, t_all = get_preset(preset), Path(out), time.perf_counter()
     seeds = p.seeds if seeds is None else seeds
@@ -335,8 +342,10 @@ def ablate(preset:str='smoke', out:Path|str='runs/ablate-smoke', seeds:int|None=
     runs = {f'{n}/seed{s}': asdict(c) for s, cs in configs.items() for n, c in cs.items()}
     meta = dict(preset=preset, seeds=list(range(seeds)), data=str(roots['standard']), many=str(roots['crowded']),
                 jobs=jobs, ablation_preset=asdict(p), runs=runs)
-    (out / 'ablation.json').write_text(json.dumps(meta, indent=1, default=str))
-    status = train_runs({f'{n}/seed{s}': c for s, cs in configs.items() for n, c in cs.items()}, jobs, verbose)
+    if score_only: configs, status = complete_runs(configs, out), {}  # a look at an ablation still training
+    else:
+        (out / 'ablation.json').write_text(json.dumps(meta, indent=1, default=str))
+        status = train_runs({f'{n}/seed{s}': c for s, cs in configs.items() for n, c in cs.items()}, jobs, verbose)
     cls = dict(arch='cnn', cls_epochs=p.cls_epochs, cls_n_max=p.cls_n_max,
                cls_data=str(Path(roots['standard']).resolve()))
     t0 = time.perf_counter()
@@ -348,11 +357,17 @@ def ablate(preset:str='smoke', out:Path|str='runs/ablate-smoke', seeds:int|None=
     table.to_csv(out / 'results.csv', index=False)
     claims.to_csv(out / 'claims.csv', index=False)
     (out / 'results.md').write_text(report_markdown(preset, seeds, table, claims))
-    if figures: write_figures(out, configs[0], roots, p, table, seeds, dev)
+    if figures and all(n in configs.get(0, {}) for n in (*FIG9, *GRID_TRAIN.values())):
+        write_figures(out, configs[0], roots, p, table, seeds, dev)
     print(f"ablation done in {time.perf_counter() - t_all:.0f} s: {out / 'results.md'}, {out / 'claims.csv'}")
     return AblationResult(out, table, per_seed, claims, status)
 
 # %% ../nbs/13_ablations.ipynb #537e0a2d
+def _n_seeds(t:pd.DataFrame) -> str:
+    "How many seeds a table's rows have: `5`, or `3-5` where rows differ."
+    lo, hi = t.n_seeds.min(), t.n_seeds.max()
+    return f'{lo}' if lo == hi else f'{lo}-{hi}'
+
 def write_figures(out:Path, configs:dict, roots:dict, p:AblationPreset, table:pd.DataFrame, seeds:int,
                   device:str='cpu'):
     "`fig9.png`, `fig10.png` (translations of seed 0's runs) and the bar charts `fig9_bars.png`, `fig10_bars.png`."
@@ -367,7 +382,8 @@ def write_figures(out:Path, configs:dict, roots:dict, p:AblationPreset, table:pd
         plt.close(fig)
     for sec, title in (('fig9', 'Figure 9: configurations'),
                        ('grid_many', 'Figure 10: train x inference, crowded scenes')):
-        fig = metric_bars(table[table.section == sec], title=f'{title}, mean over {seeds} seed(s)')
+        t = table[table.section == sec]
+        fig = metric_bars(t, title=f'{title}, mean over {_n_seeds(t)} seed(s)')
         fig.savefig(out / f"{'fig9' if sec == 'fig9' else 'fig10'}_bars.png", dpi=90)
         plt.close(fig)
 
@@ -385,10 +401,11 @@ def ablate_cli(preset:str='smoke',  # smoke (minutes, for tests), quick (CPU, 5 
                no_figures:store_true=False,  # skip the figures
                verbose:store_true=False,  # show each run's training output (default: into the run's train.log)
                # also train and score the remedies under test (REMEDIES), e.g. matched real masks
-               remedies:store_true=False):
+               remedies:store_true=False,
+               score_only:store_true=False):  # train nothing: score the runs complete so far (a look while it trains)
     "Train, score and compare the ablations of section 3.2 (figures 9, 10): results.md, claims.csv, bar charts."
     if jobs is not None and jobs < 1: raise OptionError(f"--jobs must be at least 1, got {jobs}")
     res = ablate(preset, out or f'runs/ablate-{preset}', seeds, data, many, device, not no_figures, verbose, remedies,
-                 jobs)
+                 jobs, score_only)
     print((res.out / 'results.md').read_text())
     return res

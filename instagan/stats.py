@@ -148,7 +148,8 @@ _SECTIONS = {'fig9': 'Figure 9: configurations (standard scenes, 1-4 instances)'
 
 def report_markdown(preset:str, seeds:int, table:pd.DataFrame, claims:pd.DataFrame) -> str:
     "`results.md`: the claims first (paired tests), then each section's table (mean [95% interval] over seeds)."
-    md = [f"# Ablation, preset {preset}, training seeds 0..{seeds - 1} (one data set), mean [95% interval]\n",
+    md = [f"# Ablation, preset {preset}, training seeds 0..{seeds - 1} (one data set; `n_seeds`: a row's complete "
+          "runs), mean [95% interval]\n",
           "## The paper's claims, paired by seed\n",
           claims_markdown(claims) if len(claims) else 'one seed: no intervals\n']
     for sec, title in _SECTIONS.items():

@@ -4,7 +4,7 @@
 
 # %% ../nbs/09b_shipped.ipynb #9038b868
 from __future__ import annotations
-import datetime, importlib.resources, io, json, shutil, subprocess, tempfile
+import datetime, hashlib, importlib.resources, io, json, shutil, subprocess, tempfile
 from pathlib import Path
 import numpy as np
 import torch
@@ -92,10 +92,18 @@ def _same_pixels(path:Path, png:bytes, tol:float=0.02) -> bool:
             for d in (path.read_bytes(), png))
     return a.shape == b.shape and float(np.abs(a - b).mean()) < tol
 
+def _weights_digest(run:Run) -> str:
+    "SHA-256 of the run's generator weights: which network a figure was drawn from."
+    h = hashlib.sha256()
+    for G in (run.model.G_AB, run.model.G_BA):
+        for t in G.state_dict().values(): h.update(t.detach().cpu().float().numpy().tobytes())
+    return h.hexdigest()
+
 def home_figures(run:Run, folder:Path|str) -> dict:
     "The home page's figures drawn from `run` into `folder` (`home_translations.png`, `home_steps.png`): changed?"
-    folder = Path(folder)
+    folder, stamp = Path(folder), Path(folder) / 'home_figures.json'   # the weights they were drawn from
     folder.mkdir(parents=True, exist_ok=True)
+    same_run = stamp.exists() and json.loads(stamp.read_text()).get('weights') == _weights_digest(run)
     crowd = make_synthetic(Path(tempfile.mkdtemp()) / 'crowd', n_train=0, n_test=2, size=run.cfg.size, min_instances=5,
                            max_instances=6, seed=3, progress=False)
     x, a, v, _ = fixed_samples(crowd, run.cfg.size, n=1)['AB']
@@ -108,6 +116,7 @@ def home_figures(run:Run, folder:Path|str) -> dict:
         buf = io.BytesIO()
         fig.savefig(buf, format='png', dpi=72, metadata={'Software': None})
         plt.close(fig)
-        changed[folder / name] = not _same_pixels(folder / name, buf.getvalue())
+        changed[folder / name] = not (same_run and _same_pixels(folder / name, buf.getvalue()))
         if changed[folder / name]: (folder / name).write_bytes(buf.getvalue())
+    if not same_run: stamp.write_text(json.dumps({'weights': _weights_digest(run)}) + '\n')
     return changed

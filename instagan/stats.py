@@ -37,7 +37,8 @@ def paired_difference(a, b, level:float=0.95) -> dict:
     d = b[keep] - a[keep]
     m, lo, hi = mean_ci(d, level)
     p = float(stats.ttest_rel(b[keep], a[keep]).pvalue) if len(d) > 1 and d.std() > 0 else math.nan
-    verdict = ('not distinguishable' if not lo <= hi or lo <= 0 <= hi else 'higher' if lo > 0 else 'lower')
+    verdict = ('one seed: no interval' if len(d) < 2 else 'not distinguishable' if not lo <= hi or lo <= 0 <= hi
+               else 'higher' if lo > 0 else 'lower')
     mean_a, mean_b = (float(v[keep].mean()) if len(d) else math.nan for v in (a, b))
     return dict(n=int(len(d)), mean_a=mean_a, mean_b=mean_b,
                 diff=m, lo=lo, hi=hi, p=p, verdict=verdict)
@@ -65,7 +66,8 @@ def compare(per_seed:pd.DataFrame, claims:list, level:float=0.95) -> pd.DataFram
         r = paired_difference(a[seeds].values, b[seeds].values, level)
         better = 'lower' if c.lower_is_better else 'higher'
         r['holds'] = ('holds' if r['verdict'] == better else 'not distinguishable at this scale'
-                      if r['verdict'] == 'not distinguishable' else 'does not hold (the other way)')
+                      if r['verdict'] == 'not distinguishable' else 'not tested (one seed)' if r['n'] < 2
+                      else 'does not hold (the other way)')
         rows.append(dict(section=c.section, a=c.a, b=c.b, metric=c.metric, claim=c.claim, **r))
     return pd.DataFrame(rows)
 
@@ -85,7 +87,7 @@ def aggregate(per_seed:pd.DataFrame, level:float=0.95) -> pd.DataFrame:
 # %% ../nbs/13_ablation_stats.ipynb #b9a93e1d
 def _fmt(v, lo=None, hi=None) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)): return ''
-    if not isinstance(v, (float, np.floating)): return str(v)
+    if not isinstance(v, (float, np.floating)): return str(v).replace('|', '\\|')   # a name like 'One-trained | seq'
     return f'{v:.3g}' + ('' if lo is None or math.isnan(lo) else f' [{lo:.3g}, {hi:.3g}]')
 
 def results_markdown(df:pd.DataFrame, metrics:tuple|None=None) -> str:
@@ -115,7 +117,8 @@ def claims_markdown(cmp:pd.DataFrame) -> str:
     for _, r in cmp.iterrows():
         p = '' if math.isnan(r['p']) else f", p = {r['p']:.2g}"
         out.append(f"- **{r['claim']}** ({r['section']}: {r['b']} − {r['a']}, {r['metric']}): **{r['holds']}**, "
-                   f"{r['diff']:+.3f} [{r['lo']:+.3f}, {r['hi']:+.3f}]{p}, {r['n']} seeds")
+                   + (f"{r['diff']:+.3f} on one seed" if r['n'] < 2 else
+                    f"{r['diff']:+.3f} [{r['lo']:+.3f}, {r['hi']:+.3f}]{p}, {r['n']} seeds"))
     return '\n'.join(out) + '\n'
 
 # %% ../nbs/13_ablation_stats.ipynb #3afde313

@@ -4,8 +4,7 @@
 
 # %% ../nbs/13_ablations.ipynb #2a2b9330
 from __future__ import annotations
-import json, time, math, contextlib, os, multiprocessing
-from concurrent.futures import ProcessPoolExecutor
+import json, time, math, os
 from dataclasses import dataclass, asdict, field, replace
 from pathlib import Path
 from typing import Callable
@@ -16,7 +15,7 @@ from fastcore.script import call_parse, store_true
 from .core import OptionError, resolve_device
 from .data import make_synthetic, load_paired
 from .config import TrainConfig, make_config
-from .runs import train, load_run
+from .runs import load_run, train_runs, complete_runs
 from .metrics import evaluate, train_domain_classifier, instance_iou
 from .sequential import translate_sequential
 from .stats import Claim, compare, aggregate, metric_bars, comparison_figure, report_markdown
@@ -24,8 +23,8 @@ from .stats import Claim, compare, aggregate, metric_bars, comparison_figure, re
 # %% auto #0
 __all__ = ['ABLATIONS', 'FIG9', 'EXTRA', 'REMEDIES', 'GRID_TRAIN', 'CROWDED_TRAIN', 'GRID_INFER', 'ABLATION_PRESETS', 'METRICS',
            'CLAIMS', 'STEP_RUNS', 'Ablation', 'get_ablation', 'grid_cells', 'AblationPreset', 'get_preset',
-           'ablation_names', 'ablation_configs', 'train_or_resume', 'train_runs', 'score_run', 'step_scores',
-           'ablation_data', 'score_rows', 'AblationResult', 'complete_runs', 'ablate', 'write_figures', 'ablate_cli']
+           'ablation_names', 'ablation_configs', 'score_run', 'step_scores', 'ablation_data', 'score_rows',
+           'AblationResult', 'ablate', 'write_figures', 'ablate_cli']
 
 # %% ../nbs/13_ablations.ipynb #71780318
 @dataclass(frozen=True)
@@ -136,42 +135,6 @@ def ablation_configs(preset:str='smoke', seed:int=0, out:Path|str|None=None, dat
                      out=None if out is None else str(Path(out) / 'runs' / name / f'seed{seed}'))
         return replace(c, **{k: None for k, v in {**p.train, **overrides}.items() if v is None})  # e.g. no time budget
     return {n: cfg(n) for n in ablation_names(p, remedies)}
-
-# %% ../nbs/13_ablations.ipynb #a51b54aa
-def train_or_resume(cfg:TrainConfig, verbose:bool=False) -> tuple[str, float]:
-    "Train the run of `cfg` unless complete, resuming its checkpoint: ('skipped', 'resumed' or 'trained', seconds)."
-    out, t0 = Path(cfg.out), time.perf_counter()
-    if (out / 'summary.json').exists(): return 'skipped', 0.
-    status = 'resumed' if (out / 'checkpoint.pth').exists() else 'trained'
-    (out / 'ablation_eval.json').unlink(missing_ok=True)  # cached scores of an older model are stale
-    out.mkdir(parents=True, exist_ok=True)
-    if verbose: train(cfg, resume=status == 'resumed')
-    else:
-        with open(out / 'train.log', 'a') as log, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
-            train(cfg, resume=status == 'resumed', quiet=True)
-    return status, time.perf_counter() - t0
-
-def _train_worker(cfg:dict, verbose:bool) -> tuple[str, float]:
-    "`train_or_resume` in a worker process, on one CPU thread: a run's numbers do not depend on how many run beside it."
-    cfg = TrainConfig(**cfg)
-    if resolve_device(cfg.device).type == 'cpu': torch.set_num_threads(1)
-    return train_or_resume(cfg, verbose)
-
-def train_runs(cfgs:dict, jobs:int=1, verbose:bool=False) -> dict:
-    "Train (or skip, or resume) every run of `cfgs` ({label: TrainConfig}), `jobs` processes at a time: each status."
-    ctx = multiprocessing.get_context('spawn')  # a fresh interpreter per worker: no state shared with this process
-    from instagan.ablations import _train_worker as worker  # by its module's name, which a fresh interpreter can import
-    status, n = {}, len(cfgs)
-    with ProcessPoolExecutor(max_workers=max(1, min(jobs, n)), mp_context=ctx) as pool:
-        futures = {k: pool.submit(worker, asdict(c), verbose) for k, c in cfgs.items()}
-        for i, (k, f) in enumerate(futures.items()):
-            st, secs = f.result()
-            status[k] = st
-            summ = json.loads((Path(cfgs[k].out) / 'summary.json').read_text())
-            print(f"[{i + 1}/{n}] {k}: " + ('complete, skipped' if st == 'skipped' else
-                  f"{st} in {secs:.0f} s ({summ.get('iters_done')} of {summ.get('iters_planned')} iterations)"),
-                  flush=True)
-    return status
 
 # %% ../nbs/13_ablations.ipynb #398198c6
 METRICS = ('mask_iou', 'mask_iou_identity', 'bg_l1', 'bg_psnr', 'count_kept', 'inst_kept', 'cls_score',
@@ -318,14 +281,6 @@ def _classifier(data:Path, p:AblationPreset) -> Callable:
         return tuple(clf)
     return get
 
-# %% ../nbs/13_ablations.ipynb #520eec01
-def complete_runs(configs:dict, out:Path) -> dict:
-    "`configs` ({seed: {name: TrainConfig}}) cut to the runs that are complete (a `summary.json`); none is an error."
-    done = {s: {n: c for n, c in cs.items() if (Path(c.out) / 'summary.json').exists()} for s, cs in configs.items()}
-    done = {s: cs for s, cs in done.items() if cs}
-    if not done: raise OptionError(f"no complete run under {Path(out) / 'runs'}: nothing to score")
-    return done
-
 # %% ../nbs/13_ablations.ipynb #e1a1142c
 def ablate(preset:str='smoke', out:Path|str='runs/ablate-smoke', seeds:int|None=None, data:Path|str|None=None,
            many:Path|str|None=None, device:str='auto', figures:bool=True, verbose:bool=False, remedies:bool=False,
@@ -345,6 +300,8 @@ def ablate(preset:str='smoke', out:Path|str='runs/ablate-smoke', seeds:int|None=
     if score_only: configs, status = complete_runs(configs, out), {}  # a look at an ablation still training
     else:
         (out / 'ablation.json').write_text(json.dumps(meta, indent=1, default=str))
+        for c in (c for cs in configs.values() for c in cs.values() if not (Path(c.out) / 'summary.json').exists()):
+            (Path(c.out) / 'ablation_eval.json').unlink(missing_ok=True)   # scores of a model that trains again
         status = train_runs({f'{n}/seed{s}': c for s, cs in configs.items() for n, c in cs.items()}, jobs, verbose)
     cls = dict(arch='cnn', cls_epochs=p.cls_epochs, cls_n_max=p.cls_n_max,
                cls_data=str(Path(roots['standard']).resolve()))

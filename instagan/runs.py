@@ -4,7 +4,8 @@
 
 # %% ../nbs/09a_runs.ipynb #95ef7893
 from __future__ import annotations
-import json, os, sys, time, contextlib, random
+import json, os, sys, time, contextlib, random, multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, replace
 from pathlib import Path
 import numpy as np
@@ -27,8 +28,8 @@ from .metrics import evaluate, write_metrics
 
 # %% auto #0
 __all__ = ['flat_then_linear', 'TimeBudget', 'prepare_data', 'rank', 'init_distributed', 'distributed_dl', 'seed_everything',
-           'build_learner', 'run_lock', 'check_run_folder', 'resume_mode', 'train', 'run_weights', 'Run', 'load_run',
-           'plot_losses']
+           'build_learner', 'run_lock', 'check_run_folder', 'resume_mode', 'train', 'train_or_resume', 'train_runs',
+           'complete_runs', 'run_weights', 'Run', 'load_run', 'plot_losses']
 
 # %% ../nbs/09a_runs.ipynb #42a10b6a
 def flat_then_linear(lr:float, pct_flat:float=0.5) -> dict:
@@ -259,6 +260,49 @@ def train(cfg:TrainConfig, resume:bool=False, quiet:bool=False) -> Path:
         _finish(learn, cfg, out, root, budget, wall)
     if dist.is_initialized(): dist.destroy_process_group()
     return out
+
+# %% ../nbs/09a_runs.ipynb #6e8fc4e6
+def train_or_resume(cfg:TrainConfig, verbose:bool=False) -> tuple[str, float]:
+    "Train the run of `cfg` unless complete, resuming its checkpoint: ('skipped', 'resumed' or 'trained', seconds)."
+    out, t0 = Path(cfg.out), time.perf_counter()
+    if (out / 'summary.json').exists(): return 'skipped', 0.
+    status = 'resumed' if (out / 'checkpoint.pth').exists() else 'trained'
+    out.mkdir(parents=True, exist_ok=True)
+    if verbose: train(cfg, resume=status == 'resumed')
+    else:
+        with open(out / 'train.log', 'a') as log, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+            train(cfg, resume=status == 'resumed', quiet=True)
+    return status, time.perf_counter() - t0
+
+def _train_worker(cfg:dict, verbose:bool) -> tuple[str, float]:
+    "`train_or_resume` in a worker process, on one CPU thread: a run's numbers do not depend on how many run beside it."
+    cfg = TrainConfig(**cfg)
+    if resolve_device(cfg.device).type == 'cpu': torch.set_num_threads(1)
+    return train_or_resume(cfg, verbose)
+
+def train_runs(cfgs:dict, jobs:int=1, verbose:bool=False) -> dict:
+    "Train (or skip, or resume) every run of `cfgs` ({label: TrainConfig}), `jobs` processes at a time: each status."
+    ctx = multiprocessing.get_context('spawn')  # a fresh interpreter per worker: no state shared with this process
+    from instagan.runs import _train_worker as worker  # by its module's name, which a fresh interpreter can import
+    status, n = {}, len(cfgs)
+    with ProcessPoolExecutor(max_workers=max(1, min(jobs, n)), mp_context=ctx) as pool:
+        futures = {k: pool.submit(worker, asdict(c), verbose) for k, c in cfgs.items()}
+        for i, (k, f) in enumerate(futures.items()):
+            st, secs = f.result()
+            status[k] = st
+            summ = json.loads((Path(cfgs[k].out) / 'summary.json').read_text())
+            print(f"[{i + 1}/{n}] {k}: " + ('complete, skipped' if st == 'skipped' else
+                  f"{st} in {secs:.0f} s ({summ.get('iters_done')} of {summ.get('iters_planned')} iterations)"),
+                  flush=True)
+    return status
+
+# %% ../nbs/09a_runs.ipynb #06270643
+def complete_runs(configs:dict, out:Path) -> dict:
+    "`configs` ({seed: {name: TrainConfig}}) cut to the runs that are complete (a `summary.json`); none is an error."
+    done = {s: {n: c for n, c in cs.items() if (Path(c.out) / 'summary.json').exists()} for s, cs in configs.items()}
+    done = {s: cs for s, cs in done.items() if cs}
+    if not done: raise OptionError(f"no complete run under {Path(out) / 'runs'}")
+    return done
 
 # %% ../nbs/09a_runs.ipynb #39c2ebb8
 def _load_weights(path:Path) -> dict:

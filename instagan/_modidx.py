@@ -357,7 +357,6 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                    'instagan.explorer.largest_disagreement': ( 'ablation_explorer.html#largest_disagreement',
                                                                                'instagan/explorer.py'),
                                    'instagan.explorer.load_ablation': ('ablation_explorer.html#load_ablation', 'instagan/explorer.py'),
-                                   'instagan.explorer.mean_interval': ('ablation_explorer.html#mean_interval', 'instagan/explorer.py'),
                                    'instagan.explorer.scene_scores': ('ablation_explorer.html#scene_scores', 'instagan/explorer.py'),
                                    'instagan.explorer.scene_strip': ('ablation_explorer.html#scene_strip', 'instagan/explorer.py'),
                                    'instagan.explorer.table_mean': ('ablation_explorer.html#table_mean', 'instagan/explorer.py'),

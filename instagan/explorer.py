@@ -10,19 +10,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from scipy import stats
 import ipywidgets as W
 from fastcore.basics import patch
 from .data import load_paired
 from .metrics import evaluate, paired_metrics
 from .runs import load_run
 from .sequential import translate_sequential
+from .stats import mean_ci
 from .widgets import _LABEL, _input_order, compose_panels, panel_scale, png_bytes, png_size, raster_panel
 
 # %% auto #0
 __all__ = ['ROW_KEYS', 'SCENE_METRICS', 'HIGHER_IS_BETTER', 'AblationFolder', 'load_ablation', 'ins_per_of', 'scene_scores',
-           'table_mean', 'mean_interval', 'write_ablation', 'RowScores', 'largest_disagreement', 'scene_strip',
-           'compare_picture', 'AblationExplorer']
+           'table_mean', 'write_ablation', 'RowScores', 'largest_disagreement', 'scene_strip', 'compare_picture',
+           'AblationExplorer']
 
 # %% ../nbs/14c_ablation_explorer.ipynb #c24e1ab3
 ROW_KEYS = ['section', 'name', 'run', 'inference', 'test']
@@ -103,16 +103,6 @@ def table_mean(scores:pd.DataFrame, metric:str) -> float:
     "The test-set number `evaluate` reports: the mean over scenes of each direction, then over the directions."
     return float(scores.groupby('direction')[metric].mean().mean())
 
-def mean_interval(values, level:float=0.95) -> tuple[float, float, float]:
-    "The mean of `values` (NaN left out) and its `level` confidence interval by Student's t (NaN bounds for one value)."
-    v = np.asarray(values, float)
-    v = v[~np.isnan(v)]
-    if len(v) == 0: return (np.nan,) * 3
-    m = float(v.mean())
-    if len(v) < 2: return m, np.nan, np.nan
-    h = float(stats.t.ppf((1 + level) / 2, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v)))
-    return m, m - h, m + h
-
 # %% ../nbs/14c_ablation_explorer.ipynb #9059a255
 def write_ablation(out:Path|str, runs:dict, rows:dict, data:Path|str, test:str='standard',
                    section:str='custom') -> Path:
@@ -152,12 +142,12 @@ class RowScores:
         df = first[['direction', 'index', 'scene']].copy()
         for s, sc in self.by_seed.items(): df[f'seed{s}'] = sc[metric].values
         vals = df[[f'seed{s}' for s in self.by_seed]].values
-        df['mean'], df['lo'], df['hi'] = np.array([mean_interval(v) for v in vals]).T
+        df['mean'], df['lo'], df['hi'] = np.array([mean_ci(v) for v in vals]).T
         return df
 
     def mean(self, metric:str='mask_iou') -> tuple[float, float, float]:
         "The test-set mean over seeds with its 95% interval (one test-set number per seed, as the ablation's table)."
-        return mean_interval([table_mean(sc, metric) for sc in self.by_seed.values()])
+        return mean_ci([table_mean(sc, metric) for sc in self.by_seed.values()])
 
     def recorded(self, metric:str='mask_iou') -> float:
         "The mean over seeds of the same row's `metric` as `instagan ablate` recorded it in `results_seeds.csv`."

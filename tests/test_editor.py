@@ -13,7 +13,8 @@ from instagan.data import FolderDataset, Scene, make_synthetic, render_scene
 from instagan.edits import (InstanceScene, SceneEditor, add_instance, brush_mask, delete_instance, export_scene,
                             move_instance, next_name, rotate_instance, scale_instance, shape_mask)
 from instagan.editor import MaskEditor, translate_scene
-from instagan.explorer import (AblationExplorer, RowScores, largest_disagreement, load_ablation, mean_interval,
+from instagan.stats import mean_ci
+from instagan.explorer import (AblationExplorer, RowScores, largest_disagreement, load_ablation,
                                scene_scores, table_mean)
 from instagan.metrics import evaluate
 from instagan.models import GANModels
@@ -238,7 +239,7 @@ def test_intervals_and_scene_picks(ablation):
     half = 12.706 * v.std(1, ddof=1) / np.sqrt(2)                              # t(0.975, 1) = 12.706
     assert np.allclose(ps['hi'] - ps['mean'], half, atol=1e-3) and np.allclose(ps['mean'], v.mean(1))
     per_seed = [table_mean(a.by_seed[s], 'mask_iou') for s in (0, 1)]
-    assert a.mean('mask_iou') == pytest.approx(mean_interval(per_seed))
+    assert a.mean('mask_iou') == pytest.approx(mean_ci(per_seed))
     assert a.mean('mask_iou')[0] == pytest.approx(a.recorded('mask_iou'), abs=1e-5)
     assert ps['mean'][a.worst('mask_iou')] == ps['mean'].min()
     assert a.per_scene('bg_l1')['mean'][a.worst('bg_l1')] == a.per_scene('bg_l1')['mean'].max()   # lower is better

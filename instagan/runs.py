@@ -261,7 +261,7 @@ def train(cfg:TrainConfig, resume:bool=False, quiet:bool=False) -> Path:
     if dist.is_initialized(): dist.destroy_process_group()
     return out
 
-# %% ../nbs/09a_runs.ipynb #6e8fc4e6
+# %% ../nbs/09a_runs.ipynb #d71595cb
 def train_or_resume(cfg:TrainConfig, verbose:bool=False) -> tuple[str, float]:
     "Train the run of `cfg` unless complete, resuming its checkpoint: ('skipped', 'resumed' or 'trained', seconds)."
     out, t0 = Path(cfg.out), time.perf_counter()
@@ -296,7 +296,7 @@ def train_runs(cfgs:dict, jobs:int=1, verbose:bool=False) -> dict:
                   flush=True)
     return status
 
-# %% ../nbs/09a_runs.ipynb #06270643
+# %% ../nbs/09a_runs.ipynb #60a41001
 def complete_runs(configs:dict, out:Path) -> dict:
     "`configs` ({seed: {name: TrainConfig}}) cut to the runs that are complete (a `summary.json`); none is an error."
     done = {s: {n: c for n, c in cs.items() if (Path(c.out) / 'summary.json').exists()} for s, cs in configs.items()}

@@ -103,7 +103,8 @@ def home_figures(run:Run, folder:Path|str) -> dict:
     "The home page's figures drawn from `run` into `folder` (`home_translations.png`, `home_steps.png`): changed?"
     folder, stamp = Path(folder), Path(folder) / 'home_figures.json'   # the weights they were drawn from
     folder.mkdir(parents=True, exist_ok=True)
-    same_run = stamp.exists() and json.loads(stamp.read_text()).get('weights') == _weights_digest(run)
+    digest = _weights_digest(run)
+    same_run = stamp.exists() and json.loads(stamp.read_text()).get('weights') == digest
     crowd = make_synthetic(Path(tempfile.mkdtemp()) / 'crowd', n_train=0, n_test=2, size=run.cfg.size, min_instances=5,
                            max_instances=6, seed=3, progress=False)
     x, a, v, _ = fixed_samples(crowd, run.cfg.size, n=1)['AB']
@@ -118,5 +119,5 @@ def home_figures(run:Run, folder:Path|str) -> dict:
         plt.close(fig)
         changed[folder / name] = not (same_run and _same_pixels(folder / name, buf.getvalue()))
         if changed[folder / name]: (folder / name).write_bytes(buf.getvalue())
-    if not same_run: stamp.write_text(json.dumps({'weights': _weights_digest(run)}) + '\n')
+    if not same_run: stamp.write_text(json.dumps({'weights': digest}) + '\n')
     return changed

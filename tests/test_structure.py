@@ -1,5 +1,5 @@
 "The package's shape: imports run one way (no cycle, counting imports inside functions), modules stay readable in size."
-import ast, subprocess, sys
+import ast, json, subprocess, sys
 from pathlib import Path
 
 PKG = Path(__file__).resolve().parents[1] / 'instagan'
@@ -65,3 +65,29 @@ def test_module_sizes():
     sizes = {p.stem: len(p.read_text().splitlines()) for p in PKG.glob('*.py') if p.stem != '_modidx'}
     over = {m: n for m, n in sizes.items() if n > OVERSIZE.get(m, MAX_LINES)}
     assert not over, f"modules over {MAX_LINES} lines (split them by job): {over}"
+
+
+MAX_CELL = 40  # a code cell a student reads at once: one concept (the house rules)
+
+
+def test_code_cells_stay_readable():
+    "No notebook code cell over MAX_CELL lines, lessons and lab notes alike."
+    nbs = PKG.parent / 'nbs'
+    over = {}
+    for nb in sorted(nbs.rglob('*.ipynb')):
+        for i, c in enumerate(json.loads(nb.read_text())['cells']):
+            n = len(''.join(c['source']).splitlines())
+            if c['cell_type'] == 'code' and n > MAX_CELL: over[f'{nb.relative_to(nbs)}[{i}]'] = n
+    assert not over, f"code cells over {MAX_CELL} lines (split them, one concept a cell): {over}"
+
+
+def test_public_names_are_unique():
+    "Every name a module exports (`__all__`) is exported by no other module, so `from instagan.x import name` is unambiguous."
+    seen = {}
+    for p in sorted(PKG.glob('*.py')):
+        tree = ast.parse(p.read_text())
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and any(getattr(t, 'id', None) == '__all__' for t in node.targets):
+                for name in ast.literal_eval(node.value): seen.setdefault(name, []).append(p.stem)
+    dup = {n: ms for n, ms in seen.items() if len(ms) > 1}
+    assert len(seen) > 100 and not dup, dup

@@ -45,6 +45,7 @@ class TrainConfig:
     real_masks: str = 'all'       # what D sees of real samples at step m: 'all' masks or 'matched' (as the fake)
     train_steps: int|None = None  # train only the first k sequential steps of a batch (None: all; an ablation)
     ema: float = 0.               # decay of the generators' weight averages (`GeneratorEMA`, notebook 07); 0: none
+    pct_flat: float = 0.5         # share of the iterations at the full learning rate before its linear decay to 0
     amp: str|None = None
     channels_last: bool = False
     device: str = 'auto'
@@ -65,7 +66,7 @@ def step_ins_per(self:TrainConfig) -> int|None:
 _TRAINING = {  # what a preset sets beyond its network widths, which `model_presets` (notebook 03) holds
     'smoke': dict(size=32, bs=2, epochs=2, iters=3, synthetic_train=12, synthetic_max_instances=3, ins_max=3),
     'quick': dict(size=64, bs=4, epochs=10, iters=60, amp='bf16', time_budget=9., image_norm='layer', ema=0.995,
-                  one_step=True, ins_max=2),  # 600 iterations; `--sequential` trains the full method
+                  one_step=True, ins_max=2, pct_flat=0.25),  # 600 iterations; `--sequential`: the full method
     'paper': dict(size=256, load_size=286, bs=4, epochs=400, iters=None, synthetic_max_instances=8, amp='bf16'),
 }
 PRESETS = {k: {**v, **model_presets[k]} for k, v in _TRAINING.items()}
@@ -105,6 +106,9 @@ def check_config(cfg:TrainConfig) -> TrainConfig:
     for k in ('iters', 'train_steps'):
         if getattr(cfg, k) is not None: check_positive(option_flag(k), getattr(cfg, k))
     for k in ('lr_g', 'lr_d'): check_positive(option_flag(k), getattr(cfg, k), integer=False)
+    if not 0 < cfg.pct_flat < 1:  # (a number, so NaN fails here too)
+        raise OptionError(f"--pct-flat must lie between 0 and 1 (the share of training before the decay), "
+                          f"got {cfg.pct_flat}")
     if cfg.time_budget is not None: check_positive('--time-budget', cfg.time_budget, integer=False)
     if cfg.size < 8 or cfg.size % 4:
         raise OptionError(f"--size {cfg.size}: image sizes must be multiples of 4 (the generator halves them twice) "

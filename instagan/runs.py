@@ -140,7 +140,7 @@ def run_lock(out:Path):
 # %% ../nbs/09a_runs.ipynb #91534414
 _SAVED_SETTINGS = ('model', 'ctx', 'one_step', 'ins_max', 'ins_per', 'size', 'bs', 'iters', 'ngf', 'n_blocks', 'ndf',
                    'lr_g', 'lr_d', 'amp', 'seed', 'data_seed', 'data', 'norm', 'image_norm', 'init', 'joint_l1',
-                   'real_masks', 'ema',
+                   'real_masks', 'ema', 'pct_flat',
                    'train_steps')
 
 def check_run_folder(out:Path):
@@ -200,7 +200,7 @@ def _fit(learn:InstaGANLearner, cfg:TrainConfig, start:int, quiet:bool) -> TimeB
     budget = TimeBudget(cfg.time_budget, getattr(learn, 'progress_state', {}).get('iters', 0))
     try:
         with (learn.no_bar() if quiet else epoch_lines(learn)):
-            sched = ParamScheduler(flat_then_linear(cfg.lr_g))
+            sched = ParamScheduler(flat_then_linear(cfg.lr_g, cfg.pct_flat))
             learn.fit(cfg.epochs, lr=cfg.lr_g, cbs=[sched, budget], start_epoch=start)
     except Exception as e: raise _fastai_cause(e)
     return budget

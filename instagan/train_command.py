@@ -73,13 +73,14 @@ def train_cli(preset:str=None,  # smoke (under a minute), quick (the default: CP
               ins_per:int=None,  # instances per sequential step
               size:int=None,  # crop size (a multiple of 4)
               bs:int=None,  # batch size
-              epochs:int=None,  # epochs (constant learning rate for the first half, then linear decay)
+              epochs:int=None,  # epochs (a constant learning rate for --pct-flat of them, then linear decay to 0)
               iters:int=None,  # iterations per epoch (default: the preset's)
               lr:float=None,  # generator learning rate (default 2e-4)
               lr_d:float=None,  # discriminator learning rate (default 2e-4, as the official code)
               norm:str=None,  # normalisation in G and D: instance (the paper's, default) or batch (sees colour)
               image_norm:str=None,  # normalisation of G's image path, if not --norm: layer (the quick preset's)
               ema:float=None,  # decay of the averaged generator weights the run keeps (quick: 0.995; 0: none)
+              pct_flat:float=None,  # share of training at the full learning rate before its decay (0.5; quick: 0.25)
               amp:str=None,  # mixed precision: bf16 or fp16 (GPU); 'none' to switch off
               channels_last:store_true=False,  # channels-last memory format
               device:str='auto',  # auto, cpu, cuda, cuda:1
@@ -91,8 +92,8 @@ def train_cli(preset:str=None,  # smoke (under a minute), quick (the default: CP
     "Train InstaGAN (or a baseline) and print where its results figure and checkpoint are."
     given = dict(preset=preset, data=data, model=model, ctx=False if no_ctx else None, ins_max=ins_max, ins_per=ins_per,
                  one_step=one_step, sequential=sequential, size=size, bs=bs, epochs=epochs, iters=iters, lr_g=lr,
-                 lr_d=lr_d, norm=norm, image_norm=image_norm, ema=ema, amp=amp, channels_last=channels_last or None,
-                 seed=seed, data_seed=data_seed, time_budget=time_budget)
+                 lr_d=lr_d, norm=norm, image_norm=image_norm, ema=ema, pct_flat=pct_flat, amp=amp,
+                 channels_last=channels_last or None, seed=seed, data_seed=data_seed, time_budget=time_budget)
     run = train(cli_config(command_options(given, resume), device, out, resume), resume=resume)
     if (run / 'summary.json').exists(): report_run(run)  # (a non-zero rank of a distributed run: rank 0 reports)
     return run

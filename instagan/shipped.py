@@ -13,6 +13,7 @@ from PIL import Image
 from fastcore.script import call_parse
 from .core import OptionError
 from .checkpoints import atomic_save
+from .files import OutputFolder
 from .metrics import evaluate, write_metrics
 from .data import make_synthetic, fixed_samples
 from .runs import Run, load_run
@@ -35,13 +36,24 @@ def _commit() -> str:
     except (OSError, subprocess.SubprocessError): return 'unknown'
 
 # %% ../nbs/09b_shipped.ipynb #e07fe4d3
+def _is_shipped(folder:Path) -> bool:
+    "Whether `folder` is a shipped run written before shipping marked its output (so `ship` may replace it)."
+    return (folder / 'generators.pth').exists() and (folder / 'README.md').exists() \
+        and (folder / 'README.md').read_text().startswith('# The shipped ')
+
 def ship_run(run:Path|str, dest:Path|str|None=None) -> Path:
     "Write `run`'s fp16 generators, settings, loss log and their metrics into `dest` (default: `pretrained/<preset>`)."
-    r = load_run(run); cfg = r.cfg
-    dest = Path(dest) if dest is not None else PRETRAINED / cfg.preset
+    r = load_run(run)
+    dest = Path(dest) if dest is not None else PRETRAINED / r.cfg.preset
     if r.path.resolve() == dest.resolve():
         raise OptionError(f"{dest} is already a shipped run: ship the run directory that trained it")
-    dest.mkdir(parents=True, exist_ok=True)
+    # a folder holding anything but an earlier shipped run is refused; the new one is written beside and swapped in
+    with OutputFolder(dest, 'ship', {'RUN': r.path}, legacy=_is_shipped) as o: _write_shipped(r, o.path, run)
+    return dest
+
+def _write_shipped(r:Run, dest:Path, run:Path|str):
+    "The files of a shipped run, written into `dest`: fp16 generators, settings, log, summary, metrics, README."
+    cfg = r.cfg
     gens = {k: v.half() if v.is_floating_point() else v for k, v in r.model.state_dict().items()
             if k.startswith(('G_AB.', 'G_BA.'))}
     atomic_save(gens, dest / 'generators.pth')
@@ -63,7 +75,6 @@ def ship_run(run:Path|str, dest:Path|str|None=None) -> Path:
         f"{summary.get('wall_s', '?')} s), shipped by `instagan ship {run}` on {datetime.date.today()} at commit "
         f"{_commit()}.\n\n"
         f"Its fp16 generators score on the synthetic test set: {scores} (all metrics: metrics.md).\n")
-    return dest
 
 # %% ../nbs/09b_shipped.ipynb #859c671f
 def pretrained_run(name:str='quick', device:str='cpu') -> Run:

@@ -102,9 +102,9 @@ class AblationPreset:
     seeds: int = 1              # training seeds 0..seeds-1 by default
     crowded: bool = True        # also train the two configurations on crowded scenes
 
-# the paper's norm and schedule (flat for half), no averaging, the official code's D learning rate
+# the paper's norm and schedule (flat for half), no averaging, the official code's D learning rate, no frame flips
 _QUICK_TRAIN = dict(epochs=7, iters=50, norm='instance', image_norm='instance', ema=0., pct_flat=0.5, lr_d=2e-4,
-                    time_budget=None)
+                    flip_frames=False, time_budget=None)
 ABLATION_PRESETS = {
     'smoke': AblationPreset('smoke', dict(), size=32, n_train=12, n_test=4, n_many=4, cls_epochs=2, cls_n_max=12,
                             n_fig=2),

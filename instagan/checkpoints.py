@@ -45,9 +45,10 @@ def previous_checkpoint(path:Path|str) -> Path:
 
 # %% ../nbs/07a_checkpoints.ipynb #0b777bae
 def _random_sources(learn) -> dict:
-    "The `random.Random` streams of a training epoch: the loader's shuffling, the A-B pairing, each image pool."
+    "The `random.Random` streams of a training epoch: shuffling, A-B pairing, each image pool, the frame flips."
     dl = learn.dls.train
-    out = {'loader': getattr(dl, 'rng', None), 'pairing': getattr(getattr(dl, 'dataset', None), 'rng', None)}
+    out = {'loader': getattr(dl, 'rng', None), 'pairing': getattr(getattr(dl, 'dataset', None), 'rng', None),
+           'flips': getattr(getattr(learn, 'flips', None), 'rng', None)}
     return {**out, **{f'pool_{k}': p.rng for k, p in learn.pools.items()}}
 
 def rng_state(learn:Learner) -> dict:

@@ -46,6 +46,7 @@ class TrainConfig:
     train_steps: int|None = None  # train only the first k sequential steps of a batch (None: all; an ablation)
     ema: float = 0.               # decay of the generators' weight averages (`GeneratorEMA`, notebook 07); 0: none
     pct_flat: float = 0.5         # share of the iterations at the full learning rate before its linear decay to 0
+    flip_frames: bool = False     # each training call of G in a frame flipped at random (`FrameFlips`, notebook 06)
     amp: str|None = None
     channels_last: bool = False
     device: str = 'auto'
@@ -66,7 +67,8 @@ def step_ins_per(self:TrainConfig) -> int|None:
 _TRAINING = {  # what a preset sets beyond its network widths, which `model_presets` (notebook 03) holds
     'smoke': dict(size=32, bs=2, epochs=2, iters=3, synthetic_train=12, synthetic_max_instances=3, ins_max=3),
     'quick': dict(size=64, bs=4, epochs=10, iters=60, amp='bf16', time_budget=9., image_norm='layer', ema=0.995,
-                  one_step=True, ins_max=2, pct_flat=0.25, lr_d=1e-4),  # 600 iterations; --sequential: the full method
+                  one_step=True, ins_max=2, pct_flat=0.25, lr_d=1e-4,
+                  flip_frames=True),  # 600 iterations; --sequential: the full method
     'paper': dict(size=256, load_size=286, bs=4, epochs=400, iters=None, synthetic_max_instances=8, amp='bf16'),
 }
 PRESETS = {k: {**v, **model_presets[k]} for k, v in _TRAINING.items()}

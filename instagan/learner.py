@@ -20,7 +20,7 @@ from fastai.torch_core import params
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from .models import GANModels
 from .sequential import show_translations
-from .train_step import ImagePool, TrainOptions, SequentialBatch, train_step
+from .train_step import ImagePool, TrainOptions, SequentialBatch, FrameFlips, train_step
 
 # %% auto #0
 __all__ = ['GENERATOR_NAMES', 'adam', 'adam_state', 'reuse_freed_memory', 'TrainingDiverged', 'InstaGANLearner', 'LossTerm',
@@ -63,6 +63,7 @@ class InstaGANLearner(Learner):
         self.opts, self.lr_g, self.lr_d, self.opt_d = opts or TrainOptions(), lr_g, lr_d, None
         self.pools = {d: ImagePool(pool_size, seed=None if seed is None else seed + i)
                       for i, d in enumerate(('AB', 'BA'))}
+        self.flips = FrameFlips(None if seed is None else seed + 1000) if self.opts.flip_frames else None
         self.loss_bound, self.resume_epoch, self.on_phase = loss_bound, 0, None
         self.amp, self.channels_last, self.loss_terms = amp, channels_last, {}
         if amp not in (None, 'bf16', 'fp16'): raise ValueError(f"amp must be None, 'bf16' or 'fp16', got {amp!r}")
@@ -193,7 +194,7 @@ def _do_one_batch(self:InstaGANLearner):
     batch = tuple(self.xb) + tuple(self.yb)
     if self.channels_last:
         batch = tuple(t.contiguous(memory_format=torch.channels_last) if t.ndim == 4 else t for t in batch)
-    seq = SequentialBatch(self.model, batch, self.opts)
+    seq = SequentialBatch(self.model, batch, self.opts, flips=self.flips if self.training else None)
     log = train_step(seq, self._update_g, self._update_d, self.pools, n_steps=self._n_steps(seq),
                      lockstep=self.world > 1, autocast=self._autocast, on_phase=self.on_phase)
     if self.training: self._check_weights()

@@ -110,7 +110,7 @@ def build_learner(cfg:TrainConfig, out:Path, root:Path, resume:bool=False) -> In
     torch.manual_seed(cfg.seed + 1_000_003)
     opts = TrainOptions(ins_per=cfg.step_ins_per, random_order=cfg.random_order, ctx=cfg.ctx, joint_l1=cfg.joint_l1,
                         real_masks=cfg.real_masks, ins_max=cfg.ins_max,
-                        steps=cfg.train_steps)
+                        steps=cfg.train_steps, flip_frames=cfg.flip_frames)
     cbs = [SkipValidation()] + ([GeneratorEMA(cfg.ema)] if cfg.ema else [])
     if rank() == 0:  # one process writes the run's files
         cbs += [TermsLogger(out / 'losses.csv', resume), HistoryLogger('history.csv', append=resume),
@@ -140,7 +140,7 @@ def run_lock(out:Path):
 # %% ../nbs/09a_runs.ipynb #91534414
 _SAVED_SETTINGS = ('model', 'ctx', 'one_step', 'ins_max', 'ins_per', 'size', 'bs', 'iters', 'ngf', 'n_blocks', 'ndf',
                    'lr_g', 'lr_d', 'amp', 'seed', 'data_seed', 'data', 'norm', 'image_norm', 'init', 'joint_l1',
-                   'real_masks', 'ema', 'pct_flat',
+                   'real_masks', 'ema', 'pct_flat', 'flip_frames',
                    'train_steps')
 
 def check_run_folder(out:Path):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from pathlib import Path
-from fastcore.script import call_parse, store_true
+from fastcore.script import call_parse, store_true, bool_arg
 from .core import OptionError
 from .config import TrainConfig, config_from_dict, make_config, option_flag, check_config, read_config
 from .runs import train
@@ -81,6 +81,7 @@ def train_cli(preset:str=None,  # smoke (under a minute), quick (the default: CP
               image_norm:str=None,  # normalisation of G's image path, if not --norm: layer (the quick preset's)
               ema:float=None,  # decay of the averaged generator weights the run keeps (quick: 0.995; 0: none)
               pct_flat:float=None,  # share of training at the full learning rate before its decay (0.5; quick: 0.25)
+              flip_frames:bool_arg=None,  # train each generator call in a randomly flipped frame (quick: true)
               amp:str=None,  # mixed precision: bf16 or fp16 (GPU); 'none' to switch off
               channels_last:store_true=False,  # channels-last memory format
               device:str='auto',  # auto, cpu, cuda, cuda:1
@@ -92,7 +93,8 @@ def train_cli(preset:str=None,  # smoke (under a minute), quick (the default: CP
     "Train InstaGAN (or a baseline) and print where its results figure and checkpoint are."
     given = dict(preset=preset, data=data, model=model, ctx=False if no_ctx else None, ins_max=ins_max, ins_per=ins_per,
                  one_step=one_step, sequential=sequential, size=size, bs=bs, epochs=epochs, iters=iters, lr_g=lr,
-                 lr_d=lr_d, norm=norm, image_norm=image_norm, ema=ema, pct_flat=pct_flat, amp=amp,
+                 lr_d=lr_d, norm=norm, image_norm=image_norm, ema=ema, pct_flat=pct_flat,
+                 flip_frames=flip_frames, amp=amp,
                  channels_last=channels_last or None, seed=seed, data_seed=data_seed, time_budget=time_budget)
     run = train(cli_config(command_options(given, resume), device, out, resume), resume=resume)
     if (run / 'summary.json').exists(): report_run(run)  # (a non-zero rank of a distributed run: rank 0 reports)

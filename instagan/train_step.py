@@ -16,7 +16,8 @@ from .losses import lsgan_d_loss, lsgan_g_loss, cycle_loss, identity_loss, conte
 from .sequential import StepGroup, StepGroups, add_group
 
 # %% auto #0
-__all__ = ['ImagePool', 'TrainOptions', 'matched_real', 'l1_slots', 'SequentialBatch', 'plain_updates', 'train_step']
+__all__ = ['ImagePool', 'TrainOptions', 'matched_real', 'FrameFlips', 'l1_slots', 'SequentialBatch', 'plain_updates',
+           'train_step']
 
 # %% ../nbs/06_train_step.ipynb #31545335
 class ImagePool:
@@ -58,12 +59,29 @@ class TrainOptions:
     real_masks: str = 'all'     # what real samples show D: 'all' their masks, or 'matched' (as many as the fake)
     ins_max: int|None = None    # the data's instances per sample: one-step joint L1's mask channels (None: batch's)
     steps: int|None = None      # train only a batch's first `steps` sequential steps (None: all; an ablation's)
+    flip_frames: bool = False   # each generator call in a frame flipped at random (`FrameFlips`; the quick preset's)
     weights: LossWeights = field(default_factory=LossWeights)
 
 def matched_real(a:Tensor, valid:Tensor, n:int) -> tuple[Tensor, Tensor]:
     "A real sample's (area-sorted) masks cut to its `n` largest, as many as a fake aggregate after `n` slots."
     keep = valid & (torch.arange(valid.shape[1], device=valid.device) < n)
     return torch.where(keep[..., None, None], a, torch.full_like(a, -1.)), keep
+
+# %% ../nbs/06_train_step.ipynb #30742f3d
+class FrameFlips:
+    "Run a generator in a frame flipped at random (each axis with p = 1/2, every call anew) and flip its outputs back."
+    def __init__(self, seed:int|None=None): self.rng = random.Random(seed)  # its own stream: other draws unchanged
+
+    def draw(self) -> list[int]:
+        "The axes the next call flips: width (-1) and height (-2), each with probability 1/2."
+        return [d for d in (-1, -2) if self.rng.random() < 0.5]
+
+    def __call__(self, G:torch.nn.Module, x:Tensor, a:Tensor, valid:Tensor) -> tuple[Tensor, Tensor]:
+        "`G(x, a, valid)` computed in a randomly flipped frame, its outputs in the input's frame."
+        dims = self.draw()
+        if not dims: return G(x, a, valid)
+        y, b = G(x.flip(dims), a.flip(dims), valid)
+        return y.flip(dims), b.flip(dims)
 
 # %% ../nbs/06_train_step.ipynb #afecd6c1
 def l1_slots(G:torch.nn.Module, opts:TrainOptions, n:int) -> int:
@@ -75,9 +93,10 @@ def l1_slots(G:torch.nn.Module, opts:TrainOptions, n:int) -> int:
 # %% ../nbs/06_train_step.ipynb #6f2dca1f
 class SequentialBatch:
     "The state of one training batch across its sequential steps: current images and translated masks per direction."
-    def __init__(self, model:GANModels, batch:tuple, opts:TrainOptions, gen:torch.Generator|None=None):
+    def __init__(self, model:GANModels, batch:tuple, opts:TrainOptions, gen:torch.Generator|None=None,
+                 flips:FrameFlips|None=None):
         xA, aA, vA, xB, aB, vB = batch
-        self.model, self.opts = model, opts
+        self.model, self.opts, self.flips = model, opts, flips
         order = 'random' if opts.random_order else 'area'
         self.groups = {'AB': StepGroups(model.G_AB, aA, vA, opts.ins_per, order, gen),   # ordered once (notebook 05)
                        'BA': StepGroups(model.G_BA, aB, vB, opts.ins_per, order, gen)}
@@ -95,6 +114,10 @@ class SequentialBatch:
         "Step `m`'s group on `side`: its start slot, a_m, valid_m and active samples (None when nothing runs)."
         return self.groups['AB' if side == 'A' else 'BA'].group(m)
 
+    def generate(self, G:torch.nn.Module, x:Tensor, a:Tensor, valid:Tensor) -> tuple[Tensor, Tensor]:
+        "`G(x, a, valid)`; with `flips` (training only), in a frame flipped at random and flipped back (`FrameFlips`)."
+        return G(x, a, valid) if self.flips is None else self.flips(G, x, a, valid)
+
 # %% ../nbs/06_train_step.ipynb #9654ed46
 @patch
 def generator_losses(self:SequentialBatch, m:int) -> tuple[Tensor, dict, dict]:
@@ -107,17 +130,17 @@ def generator_losses(self:SequentialBatch, m:int) -> tuple[Tensor, dict, dict]:
             _, at, vt, active_t = self.group(tgt, m)
             if active_t is not None:
                 xt = self.cur[tgt][active_t]
-                y_idt, b_idt = G(xt, at[active_t], vt[active_t])
+                y_idt, b_idt = self.generate(G, xt, at[active_t], vt[active_t])
                 step_terms['idt'] = identity_loss(xt, at[active_t], y_idt, b_idt, vt[active_t], opts.joint_l1,
                                                    self.l1_slots[tgt + src])
         i0, am, vm, active = self.group(src, m)
         if active is not None:
             x = self.cur[src][active]
             a, v = am[active], vm[active]
-            y, b = G(x, a, v)                                                  # (y'_m, b'_m)
+            y, b = self.generate(G, x, a, v)                                   # (y'_m, b'_m)
             agg, agg_v = add_group(self.agg[d][active], self.agg_valid[d][active], i0, b, v)   # b'_{1:m}
             step_terms['gan'] = lsgan_g_loss(D(y, agg, agg_v))                 # GAN term on the aggregate
-            y_rec, b_rec = G_back(y, b, v)
+            y_rec, b_rec = self.generate(G_back, y, b, v)
             step_terms['cyc'] = cycle_loss(x, a, y_rec, b_rec, v, opts.joint_l1, self.l1_slots[d])
             if opts.ctx and opts.weights.ctx: step_terms['ctx'] = context_loss(x, y, a, v, b, v)
             fakes[d] = (active, i0, y, b, v, agg, agg_v)

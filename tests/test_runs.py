@@ -45,7 +45,8 @@ def test_quick_preset_repeats_itself(tmp_path, data64):
     m0, m1 = (json.loads((o / 'metrics.json').read_text()) for o in outs)
     assert {k: v for k, v in m0.items() if isinstance(v, float)} == {k: v for k, v in m1.items() if isinstance(v, float)}
     assert (outs[0] / 'model.pth').read_bytes() == (outs[1] / 'model.pth').read_bytes()
-    assert json.loads((outs[0] / 'config.json').read_text())['preset'] == 'quick'
+    saved = json.loads((outs[0] / 'config.json').read_text())
+    assert saved['preset'] == 'quick' and saved['flip_frames'] is True   # every random stream of the preset drawn
 
 def test_time_budget_only_guards(tmp_path):
     "A budget too short stops training with a warning naming the iterations done; --resume (without one) trains the rest."

@@ -101,6 +101,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'instagan.cli.translate_cli': ('cli.html#translate_cli', 'instagan/cli.py')},
             'instagan.config': { 'instagan.config.TrainConfig': ('config.html#trainconfig', 'instagan/config.py'),
                                  'instagan.config.TrainConfig.step_ins_per': ('config.html#trainconfig.step_ins_per', 'instagan/config.py'),
+                                 'instagan.config._ModelAndData': ('config.html#_modelanddata', 'instagan/config.py'),
                                  'instagan.config._one_of': ('config.html#_one_of', 'instagan/config.py'),
                                  'instagan.config.check_config': ('config.html#check_config', 'instagan/config.py'),
                                  'instagan.config.config_from_dict': ('config.html#config_from_dict', 'instagan/config.py'),

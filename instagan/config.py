@@ -17,8 +17,8 @@ __all__ = ['PRESETS', 'OPTION_NAMES', 'TrainConfig', 'config_from_dict', 'make_c
 
 # %% ../nbs/09_config.ipynb #73b60811
 @dataclass
-class TrainConfig:
-    "Everything a run needs; saved as `config.json` in the run directory."
+class _ModelAndData:
+    "What a run trains: the model, its widths, the data and its sizes (`TrainConfig`'s first fields)."
     preset: str = 'quick'
     data: str|None = None         # folder layout root; None: the synthetic benchmark (generated if missing)
     model: str = 'instagan'
@@ -34,6 +34,11 @@ class TrainConfig:
     ngf: int = 16
     n_blocks: int = 3
     ndf: int = 32
+
+# %% ../nbs/09_config.ipynb #f67d9f83
+@dataclass
+class TrainConfig(_ModelAndData):
+    "Everything a run needs; saved as `config.json` in the run directory."
     lr_g: float = 2e-4
     lr_d: float = 2e-4            # the official code's (the paper's appendix, and the quick preset: 1e-4)
     pool_size: int = 50
